@@ -1,0 +1,1 @@
+"""tousu_shared."""

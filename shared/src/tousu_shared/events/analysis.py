@@ -1,0 +1,102 @@
+"""Events produced by the analysis service on `tousu.analysis.v1`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from tousu_shared.events.base import Band, Channel, EventData, Evidence, Level, Model, ProductLine
+
+DimensionName = Literal["subject", "substance", "environment", "process", "feedback"]
+
+
+class Signal(Model):
+    """A signal of domain §4 that fired, with its evidence."""
+
+    name: str = Field(description="Signal name from the rules file, e.g. `media_threat`.")
+    weight: float = Field(default=1.0, description="Strength 0..1 after context (negation, history).")
+    evidence: list[Evidence] = Field(default_factory=list, description="Where it was found.")
+
+
+class DimensionScore(Model):
+    """One of the five dimensions of the 五维度 case analysis."""
+
+    score: int = Field(ge=0, le=100, description="0–100.")
+    level: Level = Field(description="low / medium / high / critical from the rules thresholds.")
+    signals: list[str] = Field(default_factory=list, description="Signals that contributed.")
+    reasons: list[str] = Field(default_factory=list, description="Human-readable reasons.")
+    evidence: list[Evidence] = Field(default_factory=list, description="Evidence behind the score.")
+
+
+class Dimensions(Model):
+    """The five dimension scores."""
+
+    subject: DimensionScore = Field(description="投诉主体: who complains, state, motive.")
+    substance: DimensionScore = Field(description="投诉内容: the dispute and its strength.")
+    environment: DimensionScore = Field(description="投诉环境: outside pressure.")
+    process: DimensionScore = Field(description="处理过程: handling so far.")
+    feedback: DimensionScore = Field(description="反馈改进: what past outcomes taught.")
+
+
+class RiskFactor(Model):
+    """One factor's contribution to the repeat risk."""
+
+    factor: str = Field(description="Factor name, e.g. `same_matter_30d`.")
+    value: float = Field(description="The observed value (count, days, ratio).")
+    contribution: float = Field(description="Contribution to the score (log-odds or points).")
+    reason: str = Field(default="", description="Human-readable explanation.")
+
+
+class RepeatRisk(Model):
+    """缠诉 repeat risk from this customer's own history."""
+
+    score: float = Field(ge=0.0, le=1.0, description="Probability-like 0..1.")
+    band: Band = Field(description="low < 0.4 ≤ medium < 0.7 ≤ high.")
+    factors: list[RiskFactor] = Field(default_factory=list, description="Factor contributions.")
+    same_matter_count: int = Field(default=0, description="Earlier same-matter complaints (180 days).")
+
+
+class ProfileLabel(Model):
+    """One label of the multi-label complainant profile (投诉人画像)."""
+
+    label: str = Field(description="rational, emotional, compensation_seeking, entangled, agent_driven, group_member, vulnerable.")
+    confidence: float = Field(ge=0.0, le=1.0, description="Confidence 0..1.")
+    reasons: list[str] = Field(default_factory=list, description="Why.")
+
+
+class Matter(Model):
+    """What the complaint is about, without the text: lets services cluster the same matter."""
+
+    product_line: ProductLine = Field(description="Product line.")
+    product_type: str | None = Field(default=None, description="Normalised product type.")
+    cause: str = Field(description="Cause category (domain §2).")
+    signature: list[str] = Field(
+        default_factory=list,
+        description="Text signature: LSH band keys; two complaints sharing a key are near-duplicate candidates.",
+    )
+
+
+class ComplaintAnalyzed(EventData):
+    """The five-dimension analysis of one complaint, with repeat risk and profile."""
+
+    event_type: ClassVar[str] = "complaint.analyzed"
+    topic_key: ClassVar[str] = "analysis"
+
+    cycle: int = Field(default=1, ge=1, description="Resolution cycle analysed.")
+    channel: Channel = Field(description="Intake channel (copied for routing).")
+    received_at: datetime = Field(description="When intake received the complaint.")
+    due_at: datetime = Field(description="Regulatory due date from intake.")
+    complainant_count: int = Field(default=1, ge=1, description="People in this complaint.")
+    dimensions: Dimensions = Field(description="The five dimension scores.")
+    overall_score: int = Field(ge=0, le=100, description="Weighted overall score (drives standard tiers).")
+    signals: list[Signal] = Field(default_factory=list, description="Signals that fired.")
+    repeat_risk: RepeatRisk = Field(description="缠诉 repeat risk.")
+    profile: list[ProfileLabel] = Field(default_factory=list, description="Complainant profile.")
+    cause_category: str = Field(description="Cause category (domain §2).")
+    matter: Matter = Field(description="Matter descriptor for clustering.")
+    severity: Level = Field(description="Overall severity.")
+    rules_version: str = Field(description="Version of the rules file used.")
+    analyzer_version: str = Field(description="Version of the analyzer code.")
+    analyzed_at: datetime = Field(description="When the analysis was made.")
