@@ -1,0 +1,29 @@
+"""Composition root of the intake service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tousu_shared.events import EVENT_TYPES, EventData
+from tousu_shared.events.envelope import Envelope
+from tousu_shared.logging import get_logger
+from tousu_shared.runtime import Runtime, build_app
+from tousu_shared.settings import Settings
+
+log = get_logger("tousu.intake")
+
+
+async def _log_event(envelope: Envelope[EventData]) -> None:
+    log.info("event received", event_type=envelope.type, ce_id=envelope.id, subject=envelope.subject)
+
+
+async def setup(runtime: Runtime) -> None:
+    """Subscribe to the downstream topics that feed the read model."""
+    handlers = dict.fromkeys(EVENT_TYPES, _log_event)
+    topics = runtime.topics
+    runtime.consume(topics=[topics.analysis, topics.escalation, topics.followup], handlers=handlers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the intake service app."""
+    return build_app(settings or Settings.load("intake"), title="tousu intake", setup=setup)

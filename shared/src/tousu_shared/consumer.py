@@ -1,0 +1,148 @@
+"""The safe consume path: decode, dedupe on `ce_id`, retry with backoff, dead-letter, then commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage
+
+from tousu_shared.codec import MalformedRecord, decode
+from tousu_shared.deadletter import DeadLetterPublisher, FailedRecord
+from tousu_shared.events.base import EventData
+from tousu_shared.events.envelope import Envelope
+from tousu_shared.ledger import ProcessedLedger
+from tousu_shared.logging import get_logger
+from tousu_shared.metrics import ServiceMetrics
+from tousu_shared.retry import Backoff, RetriesExhausted, retry
+from tousu_shared.settings import KafkaSettings
+
+Handler = Callable[[Envelope[EventData]], Awaitable[None]]
+log = get_logger("tousu.consumer")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a failing event is retried before it is dead-lettered."""
+
+    attempts: int = 5
+    backoff: Backoff = Backoff()
+
+
+class EventConsumer:
+    """Processes one Kafka record at a time for one service; never raises for a bad record."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        handlers: Mapping[str, Handler],
+        ledger: ProcessedLedger | None,
+        deadletters: DeadLetterPublisher,
+        metrics: ServiceMetrics,
+        policy: RetryPolicy = RetryPolicy(),
+    ) -> None:
+        self._service = service
+        self._handlers = dict(handlers)
+        self._ledger = ledger
+        self._dlq = deadletters
+        self._metrics = metrics
+        self._policy = policy
+
+    async def process(self, record: FailedRecord) -> str:
+        """Handle a record; return the outcome (processed, duplicate, ignored, deadlettered)."""
+        try:
+            envelope = decode(record.headers, record.value)
+        except MalformedRecord as exc:
+            return await self._dead_letter(record, error=f"malformed: {exc.reason}", attempts=1, event_type="unknown")
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            return self._count(envelope.type, "ignored")
+        if self._ledger is not None and await self._infra(lambda: self._ledger_seen(envelope.id)):
+            return self._count(envelope.type, "duplicate")
+        started = time.perf_counter()
+        try:
+            await retry(lambda: handler(envelope), attempts=self._policy.attempts,
+                        backoff=self._policy.backoff, on_retry=self._on_retry)
+        except RetriesExhausted as exc:
+            return await self._dead_letter(record, error=str(exc), attempts=exc.attempts, event_type=envelope.type)
+        except Exception as exc:  # permanent: the event is wrong for this service
+            error = f"rejected: {type(exc).__name__}: {exc}"
+            return await self._dead_letter(record, error=error, attempts=1, event_type=envelope.type)
+        if self._ledger is not None:
+            await self._infra(lambda: self._ledger_mark(envelope))
+        self._metrics.event_seconds.labels(self._service, envelope.type).observe(time.perf_counter() - started)
+        return self._count(envelope.type, "processed")
+
+    async def _ledger_seen(self, event_id: str) -> bool:
+        assert self._ledger is not None
+        return await self._ledger.seen(event_id)
+
+    async def _ledger_mark(self, envelope: Envelope[EventData]) -> bool:
+        assert self._ledger is not None
+        return await self._ledger.mark(envelope.id, event_type=envelope.type)
+
+    async def _infra(self, operation: Callable[[], Awaitable[Any]]) -> Any:
+        """Plumbing calls (ledger, dead-letter): only infrastructure errors are expected; wait them out."""
+        return await retry(operation, attempts=1_000_000, backoff=self._policy.backoff, on_retry=self._on_retry)
+
+    async def _dead_letter(self, record: FailedRecord, *, error: str, attempts: int, event_type: str) -> str:
+        await self._infra(lambda: self._dlq.publish(record, error=error, attempts=attempts))
+        self._metrics.deadletters.labels(self._service).inc()
+        log.warning("event dead-lettered", topic=record.topic, partition=record.partition,
+                    offset=record.offset, event_type=event_type, error=error[:300], attempts=attempts)
+        return self._count(event_type, "deadlettered")
+
+    def _on_retry(self, kind: str, attempt: int, exc: BaseException) -> None:
+        self._metrics.retries.labels(self._service, kind).inc()
+        if attempt == 1 or attempt % 10 == 0:
+            log.warning("retrying after error", kind=kind, attempt=attempt, error=f"{type(exc).__name__}: {exc}"[:300])
+
+    def _count(self, event_type: str, outcome: str) -> str:
+        self._metrics.events_processed.labels(self._service, event_type, outcome).inc()
+        return outcome
+
+
+def failed_record(message: KafkaMessage) -> FailedRecord:
+    """The raw record behind a FastStream message."""
+    raw: Any = message.raw_message
+    return FailedRecord(
+        topic=raw.topic, partition=raw.partition, offset=raw.offset,
+        key=raw.key, value=raw.value, headers=list(raw.headers or []),
+    )
+
+
+async def _raw_decoder(message: KafkaMessage) -> Any:
+    """Hand the bytes through untouched: decoding (and its failures) belong to EventConsumer."""
+    return message.body
+
+
+def subscribe(
+    broker: KafkaBroker,
+    *,
+    topics: list[str],
+    group_id: str,
+    consumer: EventConsumer,
+    settings: KafkaSettings,
+) -> None:
+    """Register a subscriber that commits only after the event's effect is stored (MANUAL ack)."""
+
+    async def on_record(message: KafkaMessage) -> None:
+        await consumer.process(failed_record(message))
+        await message.ack()
+
+    broker.subscriber(
+        *topics,
+        group_id=group_id,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.session_timeout_ms,
+        heartbeat_interval_ms=settings.heartbeat_interval_ms,
+        max_poll_interval_ms=600_000,
+        decoder=_raw_decoder,
+        title=f"{group_id}:{','.join(topics)}",
+    )(on_record)

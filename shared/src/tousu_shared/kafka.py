@@ -1,0 +1,69 @@
+"""Kafka plumbing: the producer, topic creation and the FastStream broker factory."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+
+from tousu_shared.settings import KafkaSettings
+
+
+def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
+    """`acks=all`; idempotence from settings (on for Apache Kafka, off for the embedded broker)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=settings.idempotence,
+        request_timeout_ms=settings.request_timeout_ms,
+        linger_ms=0,
+        compression_type="gzip",
+    )
+
+
+async def ensure_topics(settings: KafkaSettings) -> list[str]:
+    """Create every missing topic with the configured partition count; return the created ones."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=settings.request_timeout_ms
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in settings.topics.all() if t not in existing]
+        if wanted:
+            new = [NewTopic(t, settings.partitions, settings.replication_factor) for t in wanted]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another instance created them first
+        return wanted
+    finally:
+        await admin.close()
+
+
+def group_id(service: str) -> str:
+    """The consumer group of a service: all its instances share partitions."""
+    return f"tousu-{service}"
+
+
+def create_broker(settings: KafkaSettings, *, service: str, registry: CollectorRegistry) -> KafkaBroker:
+    """A FastStream broker with the Prometheus middleware on the service's own registry."""
+    return KafkaBroker(
+        settings.bootstrap_servers,
+        client_id=f"tousu-{service}",
+        acks="all",
+        enable_idempotence=settings.idempotence,
+        request_timeout_ms=settings.request_timeout_ms,
+        middlewares=[
+            KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="tousu_faststream")
+        ],
+        logger=logging.getLogger(f"tousu.{service}.faststream"),
+        log_level=logging.DEBUG,
+        graceful_timeout=10.0,
+    )

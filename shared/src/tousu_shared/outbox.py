@@ -1,0 +1,201 @@
+"""Transactional outbox kept inside the aggregate document, and the relay that publishes it.
+
+A state change and the events it causes are written in ONE document write: the events go
+into the document's `outbox` array and `outbox_pending` is set. The relay publishes pending
+events in order (the idempotent producer, `acks=all`), then pulls them from the array. A
+lease makes one relay per collection active at a time, so several instances are safe and a
+customer's events keep their order. A crash between publish and pull re-publishes the same
+`ce_id`, which every consumer ignores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from pymongo import ASCENDING, UpdateMany, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from tousu_shared.codec import encode
+from tousu_shared.events.base import EventData
+from tousu_shared.events.envelope import Envelope
+from tousu_shared.logging import get_logger
+from tousu_shared.metrics import ServiceMetrics
+from tousu_shared.mongo import Document, journaled
+from tousu_shared.retry import Backoff
+from tousu_shared.settings import Topics
+
+log = get_logger("tousu.outbox")
+PENDING_INDEX = [("outbox_pending", ASCENDING), ("outbox_since", ASCENDING)]
+
+
+def outbox_entry(envelope: Envelope[EventData], *, topics: Topics) -> Document:
+    """The stored form of one event, ready to be sent as-is."""
+    record = encode(envelope)
+    return {
+        "id": envelope.id,
+        "type": envelope.type,
+        "topic": topics.by_key(envelope.data.topic_key),
+        "key": record.key.decode(),
+        "value": record.value.decode(),
+        "headers": [[k, v.decode()] for k, v in record.headers],
+    }
+
+
+def outbox_fields(envelopes: list[Envelope[EventData]], *, topics: Topics, now: datetime) -> Document:
+    """Fields to put in a NEW document so it carries its pending events."""
+    return {
+        "outbox": [outbox_entry(e, topics=topics) for e in envelopes],
+        "outbox_pending": bool(envelopes),
+        "outbox_since": now,
+    }
+
+
+def outbox_push(envelopes: list[Envelope[EventData]], *, topics: Topics, now: datetime) -> Document:
+    """Update operators that append events to an EXISTING document's outbox (merge with your own)."""
+    return {
+        "$push": {"outbox": {"$each": [outbox_entry(e, topics=topics) for e in envelopes]}},
+        "$set": {"outbox_pending": True},
+        "$min": {"outbox_since": now},
+    }
+
+
+async def ensure_outbox_indexes(collection: AsyncCollection[Document]) -> None:
+    """The relay's scan is an index range: pending documents by age."""
+    await collection.create_index(PENDING_INDEX, name="outbox_pending_since")
+
+
+class Lease:
+    """A renewable named lease in MongoDB: at most one holder at a time."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, name: str, ttl_s: float) -> None:
+        self._collection = journaled(collection)
+        self._name = name
+        self._ttl = timedelta(seconds=ttl_s)
+        self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+    async def acquire(self) -> bool:
+        """Take or renew the lease; False while another live holder has it."""
+        now = datetime.now(UTC)
+        try:  # matches only an expired or own lease; otherwise the upsert collides on _id
+            await self._collection.find_one_and_update(
+                {"_id": self._name, "$or": [{"until": {"$lt": now}}, {"owner": self.owner}]},
+                {"$set": {"owner": self.owner, "until": now + self._ttl}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Give the lease up (on clean shutdown) so another instance takes over at once."""
+        await self._collection.update_one(
+            {"_id": self._name, "owner": self.owner}, {"$set": {"until": datetime.fromtimestamp(0, UTC)}}
+        )
+
+
+class OutboxRelay:
+    """Publishes the pending events of one collection, oldest first, then removes them."""
+
+    def __init__(
+        self,
+        *,
+        collection: AsyncCollection[Document],
+        leases: AsyncCollection[Document],
+        producer: AIOKafkaProducer,
+        metrics: ServiceMetrics,
+        batch_size: int = 200,
+        idle_interval_s: float = 0.2,
+    ) -> None:
+        self._collection = journaled(collection)
+        self._producer = producer
+        self._metrics = metrics
+        self._batch = batch_size
+        self._idle = idle_interval_s
+        self._lease = Lease(leases, name=f"outbox:{collection.name}", ttl_s=10.0)
+        self._wake = asyncio.Event()
+        self._backoff = Backoff(base_s=0.2, max_s=5.0)
+        self._gauges_at = 0.0
+
+    def notify(self) -> None:
+        """Wake the relay now (an event was just stored)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay forever (cancel to stop); errors back off and never lose an event."""
+        failures = 0
+        try:
+            while True:
+                try:
+                    sent = await self.relay_once() if await self._lease.acquire() else 0
+                    failures = 0
+                except Exception as exc:
+                    failures += 1
+                    log.warning("outbox relay error", error=f"{type(exc).__name__}: {exc}"[:300], failures=failures)
+                    await asyncio.sleep(self._backoff.delay(min(failures, 8)))
+                    continue
+                if sent == 0:
+                    await self._idle_wait()
+        finally:
+            await asyncio.shield(self._release_quietly())
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending events; return how many were published."""
+        docs = await self._collection.find(
+            {"outbox_pending": True}, {"outbox": 1, "outbox_since": 1}
+        ).sort("outbox_since", ASCENDING).limit(self._batch).to_list()
+        await self._refresh_gauges()
+        if not docs:
+            return 0
+        futures = [await self._send(entry) for doc in docs for entry in doc.get("outbox", [])]
+        await asyncio.gather(*futures)
+        await self._mark_sent(docs)
+        self._metrics.outbox_published.labels(self._metrics.service).inc(len(futures))
+        return len(futures)
+
+    async def _send(self, entry: Document) -> Any:
+        headers = [(k, v.encode()) for k, v in entry["headers"]]
+        return await self._producer.send(
+            entry["topic"], value=entry["value"].encode(), key=entry["key"].encode(), headers=headers
+        )
+
+    async def _mark_sent(self, docs: list[Document]) -> None:
+        ops: list[Any] = [
+            UpdateOne({"_id": d["_id"]}, {"$pull": {"outbox": {"id": {"$in": [e["id"] for e in d.get("outbox", [])]}}}})
+            for d in docs
+        ]
+        ids = [d["_id"] for d in docs]
+        ops.append(UpdateMany({"_id": {"$in": ids}, "outbox": {"$size": 0}},
+                              {"$set": {"outbox_pending": False}, "$unset": {"outbox_since": ""}}))
+        await self._collection.bulk_write(ops, ordered=True)
+
+    async def _refresh_gauges(self) -> None:
+        if time.monotonic() - self._gauges_at < 1.0:
+            return  # at most once a second: the database is the pipeline's ceiling
+        self._gauges_at = time.monotonic()
+        pending = await self._collection.count_documents({"outbox_pending": True})
+        self._metrics.outbox_pending.labels(self._metrics.service).set(pending)
+        oldest = await self._collection.find_one(
+            {"outbox_pending": True}, {"outbox_since": 1}, sort=[("outbox_since", ASCENDING)]
+        )
+        age = (datetime.now(UTC) - oldest["outbox_since"]).total_seconds() if oldest else 0.0
+        self._metrics.outbox_oldest_age.labels(self._metrics.service).set(max(age, 0.0))
+
+    async def _idle_wait(self) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+        except TimeoutError:
+            pass
+
+    async def _release_quietly(self) -> None:
+        try:
+            await self._lease.release()
+        except Exception:  # best effort: the lease expires by itself
+            log.debug("lease release failed")

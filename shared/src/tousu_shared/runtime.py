@@ -1,0 +1,180 @@
+"""The composition root every service shares: clients, broker, relays, tasks, the ops endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from tousu_shared.consumer import EventConsumer, Handler, RetryPolicy, subscribe
+from tousu_shared.deadletter import DeadLetterPublisher
+from tousu_shared.http import ops_router
+from tousu_shared.kafka import create_broker, create_producer, ensure_topics, group_id
+from tousu_shared.ledger import ProcessedLedger
+from tousu_shared.logging import configure_logging, get_logger
+from tousu_shared.metrics import ServiceMetrics
+from tousu_shared.mongo import Document, create_client, ping
+from tousu_shared.outbox import OutboxRelay, ensure_outbox_indexes
+from tousu_shared.retry import Backoff, retry
+from tousu_shared.settings import Settings
+
+log = get_logger("tousu.runtime")
+Setup = Callable[["Runtime"], Awaitable[None]]
+
+
+class Runtime:
+    """Everything one service process holds; built in the app's lifespan, never at import time."""
+
+    def __init__(self, settings: Settings, *, metrics: ServiceMetrics | None = None) -> None:
+        self.settings = settings
+        self.name = settings.service.name
+        self.metrics = metrics or ServiceMetrics(service=self.name)
+        self.client: AsyncMongoClient[Document] = create_client(settings.mongo)
+        self.db: AsyncDatabase[Document] = self.client[settings.mongo.database]
+        self.producer: AIOKafkaProducer = create_producer(settings.kafka, client_id=f"tousu-{self.name}")
+        self.broker: KafkaBroker = create_broker(settings.kafka, service=self.name, registry=self.metrics.registry)
+        self.deadletters = DeadLetterPublisher(
+            producer=self.producer, topic=settings.kafka.topics.deadletter, service=self.name
+        )
+        self.kafka_ready = asyncio.Event()
+        self._relays: list[OutboxRelay] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._task_factories: list[Callable[[], Coroutine[Any, Any, Any]]] = []
+        self._has_subscribers = False
+
+    @property
+    def topics(self) -> Any:
+        """Topic names from settings."""
+        return self.settings.kafka.topics
+
+    def collection_name(self, suffix: str) -> str:
+        """Collections are owned by one service and prefixed with its name (contract §4)."""
+        return f"{self.name}_{suffix}"
+
+    def consume(self, *, topics: list[str], handlers: Mapping[str, Handler], ledger: bool = True) -> EventConsumer:
+        """Subscribe this service's consumer group to topics with the safe consume path."""
+        s = self.settings.service
+        consumer = EventConsumer(
+            service=self.name,
+            handlers=handlers,
+            ledger=ProcessedLedger(self.db[self.collection_name("processed_events")]) if ledger else None,
+            deadletters=self.deadletters,
+            metrics=self.metrics,
+            policy=RetryPolicy(s.retry_attempts, Backoff(s.retry_base_delay_s, s.retry_max_delay_s)),
+        )
+        subscribe(self.broker, topics=topics, group_id=group_id(self.name), consumer=consumer,
+                  settings=self.settings.kafka)
+        self._has_subscribers = True
+        return consumer
+
+    async def outbox(self, collection: str) -> OutboxRelay:
+        """Create (and later run) the relay of a collection that carries an outbox."""
+        coll = self.db[collection]
+        await ensure_outbox_indexes(coll)
+        relay = OutboxRelay(
+            collection=coll, leases=self.db[self.collection_name("leases")], producer=self.producer,
+            metrics=self.metrics, batch_size=self.settings.service.outbox_batch_size,
+            idle_interval_s=self.settings.service.outbox_idle_interval_s,
+        )
+        self._relays.append(relay)
+        return relay
+
+    def background(self, factory: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Run a long-lived task (a scanning loop) for the life of the process."""
+        self._task_factories.append(factory)
+
+    async def start(self, setup: Setup) -> None:
+        """Wait for the database, run the service's setup, then connect Kafka in the background."""
+        await retry(lambda: ping(self.db), attempts=1_000_000, backoff=Backoff(0.2, 2.0),
+                    on_retry=lambda kind, n, exc: log.warning("waiting for MongoDB", attempt=n))
+        await setup(self)
+        self._tasks.append(asyncio.create_task(self._connect_kafka(), name="kafka-connect"))
+        self._tasks += [asyncio.create_task(f()) for f in self._task_factories]
+
+    async def _connect_kafka(self) -> None:
+        await retry(self._start_kafka, attempts=1_000_000, backoff=Backoff(0.5, 5.0),
+                    on_retry=lambda kind, n, exc: log.warning("waiting for Kafka", attempt=n, error=str(exc)[:200]))
+        self.kafka_ready.set()
+        self._tasks += [asyncio.create_task(r.run(), name="outbox-relay") for r in self._relays]
+        if self._has_subscribers:
+            await self.broker.start()
+        log.info("kafka connected", bootstrap=self.settings.kafka.bootstrap_servers)
+
+    async def _start_kafka(self) -> None:
+        if self.settings.kafka.create_topics:
+            await ensure_topics(self.settings.kafka)
+        try:
+            await self.producer.start()
+        except Exception:
+            await self.producer.stop()
+            self.producer = create_producer(self.settings.kafka, client_id=f"tousu-{self.name}")
+            self.deadletters = DeadLetterPublisher(
+                producer=self.producer, topic=self.settings.kafka.topics.deadletter, service=self.name
+            )
+            raise
+
+    async def stop(self) -> None:
+        """Stop consuming first, then background work, then the clients."""
+        if self._has_subscribers and self.kafka_ready.is_set():
+            await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.producer.stop()
+        await self.client.close()
+
+    async def kafka_check(self) -> None:
+        """Readiness: the producer is connected and the cluster answers a metadata request."""
+        if not self.kafka_ready.is_set():
+            raise ConnectionError("not connected to Kafka yet")
+        ok = await self.producer.client.fetch_all_metadata()
+        if ok is None:
+            raise ConnectionError("no metadata from Kafka")
+
+    async def mongo_check(self) -> None:
+        """Readiness: the database answers a ping."""
+        await ping(self.db)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    title: str,
+    setup: Setup,
+    description: str = "",
+    metrics: ServiceMetrics | None = None,
+) -> FastAPI:
+    """A service's FastAPI app; `setup` wires its indexes, consumers, relays and loops."""
+    s = settings.service
+    configure_logging(service=s.name, level=s.log_level, json=s.log_json)
+    service_metrics = metrics or ServiceMetrics(service=s.name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings, metrics=service_metrics)
+        app.state.runtime = runtime
+        await runtime.start(setup)
+        log.info("service started", port=s.effective_port)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            log.info("service stopped")
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.metrics = service_metrics
+    app.include_router(ops_router(
+        service=s.name, registry=service_metrics.registry,
+        checks={
+            "mongodb": lambda: app.state.runtime.mongo_check(),
+            "kafka": lambda: app.state.runtime.kafka_check(),
+        },
+    ))
+    return app
