@@ -9,7 +9,7 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.message import KafkaMessage
+from faststream.kafka.annotations import KafkaMessage
 
 from tousu_shared.codec import MalformedRecord, decode
 from tousu_shared.deadletter import DeadLetterPublisher, FailedRecord

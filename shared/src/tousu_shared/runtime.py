@@ -48,6 +48,7 @@ class Runtime:
         self._tasks: list[asyncio.Task[Any]] = []
         self._task_factories: list[Callable[[], Coroutine[Any, Any, Any]]] = []
         self._has_subscribers = False
+        self.fatal: str | None = None
 
     @property
     def topics(self) -> Any:
@@ -99,12 +100,19 @@ class Runtime:
         self._tasks += [asyncio.create_task(f()) for f in self._task_factories]
 
     async def _connect_kafka(self) -> None:
-        await retry(self._start_kafka, attempts=1_000_000, backoff=Backoff(0.5, 5.0),
-                    on_retry=lambda kind, n, exc: log.warning("waiting for Kafka", attempt=n, error=str(exc)[:200]))
+        try:
+            await retry(self._start_kafka, attempts=1_000_000, backoff=Backoff(0.5, 5.0),
+                        on_retry=lambda kind, n, exc: log.warning("waiting for Kafka", attempt=n, error=str(exc)[:200]))
+            self._tasks += [asyncio.create_task(r.run(), name="outbox-relay") for r in self._relays]
+            if self._has_subscribers:
+                await retry(self.broker.start, attempts=1_000_000, backoff=Backoff(0.5, 5.0))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.fatal = f"{type(exc).__name__}: {exc}"
+            log.critical("cannot start consuming", error=self.fatal[:500])
+            raise
         self.kafka_ready.set()
-        self._tasks += [asyncio.create_task(r.run(), name="outbox-relay") for r in self._relays]
-        if self._has_subscribers:
-            await self.broker.start()
         log.info("kafka connected", bootstrap=self.settings.kafka.bootstrap_servers)
 
     async def _start_kafka(self) -> None:
@@ -132,6 +140,8 @@ class Runtime:
 
     async def kafka_check(self) -> None:
         """Readiness: the producer is connected and the cluster answers a metadata request."""
+        if self.fatal:
+            raise RuntimeError(self.fatal)
         if not self.kafka_ready.is_set():
             raise ConnectionError("not connected to Kafka yet")
         ok = await self.producer.client.fetch_all_metadata()

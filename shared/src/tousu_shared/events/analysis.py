@@ -76,6 +76,10 @@ class Matter(Model):
         default_factory=list,
         description="Text signature: LSH band keys; two complaints sharing a key are near-duplicate candidates.",
     )
+    contract_key: str | None = Field(
+        default=None,
+        description="Digest of the masked policy or account number: equal when complaints concern the same contract.",
+    )
 
 
 class ComplaintAnalyzed(EventData):
@@ -97,6 +101,9 @@ class ComplaintAnalyzed(EventData):
     cause_category: str = Field(description="Cause category (domain §2).")
     matter: Matter = Field(description="Matter descriptor for clustering.")
     severity: Level = Field(description="Overall severity.")
+    emotion_intensity: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Emotion intensity of the text 0..1 (feeds the emotion trend)."
+    )
     rules_version: str = Field(description="Version of the rules file used.")
     analyzer_version: str = Field(description="Version of the analyzer code.")
     analyzed_at: datetime = Field(description="When the analysis was made.")

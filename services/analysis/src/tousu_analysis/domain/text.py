@@ -1,0 +1,278 @@
+"""Chinese text handling: length-preserving normalisation, clauses, quotes, negation, hypotheticals."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jieba
+import zhconv
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NegationRules(_Strict):
+    """Negation cues before (or after) a keyword inside its clause."""
+
+    cues: list[str]
+    exceptions: list[str] = Field(default_factory=list)
+    breakers: list[str] = Field(default_factory=list)
+    window: int = 10
+    post_cues: list[str] = Field(default_factory=list)
+    post_window: int = 6
+
+
+class HypotheticalRules(_Strict):
+    """Conditional markers (如果 … 就): the antecedent is only supposed."""
+
+    markers: list[str]
+    consequent_markers: list[str]
+    threat_markers: list[str] = Field(default_factory=list)
+
+
+class QuoteRules(_Strict):
+    """Quotation pairs and the cues that tell who is quoted."""
+
+    pairs: list[str]
+    window: int = 14
+    other_cues: list[str]
+    customer_cues: list[str]
+
+    @field_validator("pairs")
+    @classmethod
+    def _pairs_are_two_chars(cls, value: list[str]) -> list[str]:
+        if any(len(pair) != 2 for pair in value):
+            raise ValueError("each quote pair is exactly two characters (open, close)")
+        return value
+
+
+class TextRules(_Strict):
+    """The `text` section of the rules file."""
+
+    homophones: dict[str, str] = Field(default_factory=dict)
+    clause_delimiters: str
+    negation: NegationRules
+    hypothetical: HypotheticalRules
+    quotes: QuoteRules
+
+    _fixes: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+
+    @field_validator("homophones")
+    @classmethod
+    def _same_length(cls, value: dict[str, str]) -> dict[str, str]:
+        for wrong, right in value.items():
+            if len(wrong) != len(right):
+                raise ValueError(f"homophone {wrong!r} -> {right!r} must keep the length")
+        return value
+
+    def normalise_term(self, term: str) -> str:
+        """Normalise a lexicon term or pattern the same way as complaint text."""
+        return normalise(term, rules=self)
+
+
+def _half_width(char: str) -> str:
+    code = ord(char)
+    if 0xFF01 <= code <= 0xFF5E:
+        return chr(code - 0xFEE0)
+    if code == 0x3000:
+        return " "
+    return char
+
+
+@lru_cache(maxsize=8192)
+def _simplified_char(char: str) -> str:
+    converted = zhconv.convert(char, "zh-cn")
+    return converted if len(converted) == 1 else char
+
+
+def _simplified(text: str) -> str:
+    converted = zhconv.convert(text, "zh-cn")
+    if len(converted) == len(text):
+        return str(converted)
+    return "".join(_simplified_char(c) for c in text)
+
+
+def normalise(text: str, *, rules: TextRules) -> str:
+    """Half-width, simplified, lower-case, homophones fixed; always the same length as `text`."""
+    out = "".join(_half_width(c) for c in text).lower()
+    if any(ord(c) > 0x2E80 for c in out):
+        out = _simplified(out)
+    for wrong, right in rules.homophones.items():
+        out = out.replace(wrong, right)
+    return out
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quotation span (inside the marks) and whether someone other than the complainant speaks."""
+
+    start: int
+    end: int
+    by_other: bool
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    """How a keyword occurrence is framed in its sentence."""
+
+    negated: bool = False
+    quoted: bool = False
+    hypothetical: bool = False
+    conditional: bool = False
+
+
+@dataclass
+class TextView:
+    """A complaint text prepared once for all keyword look-ups."""
+
+    original: str
+    norm: str
+    rules: TextRules
+    _bounds: list[int] = field(default_factory=list)
+    _quotes: list[Quote] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Index clause boundaries and quotations."""
+        delimiters = set(self.rules.clause_delimiters)
+        self._bounds = [i for i, c in enumerate(self.norm) if c in delimiters]
+        self._quotes = find_quotes(self.norm, rules=self.rules.quotes)
+
+    def clause(self, pos: int) -> tuple[int, int]:
+        """Start and end (exclusive) of the clause around `pos`."""
+        index = bisect.bisect_right(self._bounds, pos)
+        start = self._bounds[index - 1] + 1 if index > 0 else 0
+        end = self._bounds[index] if index < len(self._bounds) else len(self.norm)
+        return start, end
+
+    def sentence_start(self, pos: int) -> int:
+        """Start of the sentence around `pos` (after the last 。!? or newline)."""
+        for i in range(pos - 1, -1, -1):
+            if self.norm[i] in "。!?\n.":
+                return i + 1
+        return 0
+
+    def quoted_by_other(self, start: int, end: int) -> bool:
+        """True when [start, end) lies inside a quotation not spoken by the complainant."""
+        return any(q.by_other and q.start <= start and end <= q.end for q in self._quotes)
+
+    def context(self, start: int, end: int) -> MatchContext:
+        """Negation, quotation and conditional framing of the span [start, end)."""
+        return MatchContext(
+            negated=is_negated(self, start, end),
+            quoted=self.quoted_by_other(start, end),
+            hypothetical=in_antecedent(self, start),
+            conditional=in_consequent(self, start),
+        )
+
+
+def find_quotes(text: str, *, rules: QuoteRules) -> list[Quote]:
+    """Quotation spans with their speaker: the nearest cue before the opening mark decides."""
+    quotes: list[Quote] = []
+    for pair in rules.pairs:
+        opening, closing = pair[0], pair[1]
+        pos = text.find(opening)
+        while pos >= 0:
+            close = text.find(closing, pos + 1)
+            if close < 0:
+                break
+            lead = text[max(0, pos - rules.window) : pos]
+            quotes.append(Quote(start=pos + 1, end=close, by_other=_spoken_by_other(lead, rules)))
+            pos = text.find(opening, close + 1)
+    return quotes
+
+
+def _last_cue_end(lead: str, cues: list[str]) -> int:
+    ends = [lead.rfind(cue) + len(cue) for cue in cues if cue in lead]
+    return max(ends, default=-1)
+
+
+def _spoken_by_other(lead: str, rules: QuoteRules) -> bool:
+    customer = _last_cue_end(lead, rules.customer_cues)
+    other = _last_cue_end(lead, rules.other_cues)
+    return customer < 0 or other > customer
+
+
+def _cue_positions(text: str, cues: list[str], exceptions: list[str]) -> list[int]:
+    """End positions of cue occurrences that are not part of an exception phrase."""
+    hidden = [False] * len(text)
+    for phrase in exceptions:
+        pos = text.find(phrase)
+        while pos >= 0:
+            hidden[pos : pos + len(phrase)] = [True] * len(phrase)
+            pos = text.find(phrase, pos + 1)
+    ends: list[int] = []
+    for cue in cues:
+        pos = text.find(cue)
+        while pos >= 0:
+            if not any(hidden[pos : pos + len(cue)]):
+                ends.append(pos + len(cue))
+            pos = text.find(cue, pos + 1)
+    return ends
+
+
+def is_negated(view: TextView, start: int, end: int) -> bool:
+    """A negation cue shortly before the span (no breaker between) or right after it."""
+    rules = view.rules.negation
+    clause_start, clause_end = view.clause(start)
+    lead_start = max(clause_start, start - rules.window)
+    lead = view.norm[lead_start:start]
+    for cue_end in _cue_positions(lead, rules.cues, rules.exceptions):
+        between = lead[cue_end:]
+        if not any(b in between for b in rules.breakers):
+            return True
+    tail = view.norm[end : min(clause_end, end + rules.post_window)]
+    return bool(_cue_positions(tail, rules.post_cues, rules.exceptions))
+
+
+def _consequence_started(rest: str, rules: HypotheticalRules, delimiters: str) -> bool:
+    return any(m in rest for m in rules.consequent_markers) or any(d in rest for d in delimiters)
+
+
+def in_antecedent(view: TextView, start: int) -> bool:
+    """The span sits between a conditional marker and the start of its consequence."""
+    rules = view.rules.hypothetical
+    lead = view.norm[view.sentence_start(start) : start]
+    marker_end = _last_cue_end(lead, rules.markers)
+    if marker_end < 0:
+        return False
+    return not _consequence_started(lead[marker_end:], rules, view.rules.clause_delimiters)
+
+
+def in_consequent(view: TextView, start: int) -> bool:
+    """The span is the consequence of a condition (a threat: 否则 / 不然 / 如果 … 就)."""
+    rules = view.rules.hypothetical
+    lead = view.norm[view.sentence_start(start) : start]
+    if any(m in lead for m in rules.threat_markers):
+        return True
+    marker_end = _last_cue_end(lead, rules.markers)
+    if marker_end < 0:
+        return False
+    return _consequence_started(lead[marker_end:], rules, view.rules.clause_delimiters)
+
+
+class Segmenter:
+    """jieba word segmentation, initialised once with the rules' own words."""
+
+    def __init__(self, *, words: list[str]) -> None:
+        """Load the jieba dictionary once and teach it the lexicon words."""
+        jieba.setLogLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        for word in words:
+            self._tokenizer.add_word(word, freq=100000)
+
+    def tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) tokens of `text`."""
+        return [(str(w), int(s), int(e)) for w, s, e in self._tokenizer.tokenize(text)]
+
+    def boundaries(self, text: str) -> set[int]:
+        """Every token start and end offset of `text`."""
+        marks: set[int] = set()
+        for _, start, end in self.tokens(text):
+            marks.update((start, end))
+        return marks

@@ -1,0 +1,1 @@
+"""The default, versioned rules file of the analysis service (data, not code)."""

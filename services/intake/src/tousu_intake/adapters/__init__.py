@@ -1,0 +1,1 @@
+"""MongoDB adapters: repositories that hide PyMongo behind intake's own ports."""

@@ -1,0 +1,73 @@
+"""API keys, scopes, key hashing and the per-key token bucket (no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import get_args
+
+from tousu_shared.events.base import Channel
+
+SCOPES = ("complaints:write", "complaints:read", "complaints:act", "admin")
+CHANNELS: tuple[str, ...] = get_args(Channel)
+KEY_PREFIX = "tsk_"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One channel system's credentials: the channels it may post for and its scopes."""
+
+    key_id: str
+    name: str
+    channels: frozenset[str]
+    scopes: frozenset[str]
+    read_all: bool = False
+    revoked: bool = False
+
+    def has(self, scope: str) -> bool:
+        """`admin` implies every scope."""
+        return scope in self.scopes or "admin" in self.scopes
+
+    @property
+    def reads_all(self) -> bool:
+        """May read every complaint, not only those it submitted."""
+        return "admin" in self.scopes or (self.read_all and self.has("complaints:read"))
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Only `admin` sees personal data in clear."""
+        return "admin" in self.scopes
+
+
+def hash_key(secret: str) -> str:
+    """Keys are high-entropy random strings, so a plain SHA-256 is a safe verifier."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def generate_key() -> tuple[str, str]:
+    """A new (key id, secret key); the secret is shown once and only its hash is stored."""
+    key_id = f"key_{secrets.token_hex(6)}"
+    return key_id, f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
+
+
+@dataclass
+class TokenBucket:
+    """`rate` tokens per second up to `burst`; `take` returns the wait in seconds when empty."""
+
+    rate: float
+    burst: int
+    tokens: float = field(init=False)
+    at: float = field(default=0.0)
+
+    def __post_init__(self) -> None:
+        self.tokens = float(self.burst)
+
+    def take(self, *, now: float) -> float | None:
+        """Take one token: None when allowed, else seconds until the next token."""
+        self.tokens = min(float(self.burst), self.tokens + (now - self.at) * self.rate) if self.at else self.tokens
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return None
+        return (1.0 - self.tokens) / self.rate

@@ -1,0 +1,102 @@
+"""The handler-action state machine: which action a complaint's state allows, and its effect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tousu_intake.domain.deadlines import extended_due_at, review_open
+from tousu_intake.domain.errors import ActionRejected, FieldError, InvalidInput
+
+DECIDED = frozenset({"resolved", "followup_pending"})
+RESOLUTION_FIELDS = ("decision", "remedy", "root_cause", "remediation")
+ALLOWED_WHEN = {"withdrawn": frozenset({"note"}), "closed": frozenset({"note", "review_requested"})}
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the rules need to know about a complaint."""
+
+    status: str
+    received_at: datetime
+    due_at: datetime
+    extensions: int = 0
+    decided_at: datetime | None = None
+    cycle: int = 1
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """A handler's action as the rules see it."""
+
+    type: str
+    occurred_at: datetime
+    reason: str | None = None
+    approver: str | None = None
+    decision: str | None = None
+    remedy: str | None = None
+    root_cause: str | None = None
+    remediation: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """The complaint's clock and decision after the action."""
+
+    due_at: datetime
+    extensions: int
+    decided_at: datetime | None
+    cycle: int
+
+
+def decide(*, state: CaseState, action: ActionRequest) -> ActionOutcome:
+    """Validate an action against the state; raise InvalidInput (422) or ActionRejected (409)."""
+    _require_fields(state=state, action=action)
+    _check_state(state=state, action=action)
+    if action.type == "extension_requested":
+        return _extend(state=state)
+    decided = action.occurred_at if action.type == "resolved" else state.decided_at
+    return ActionOutcome(due_at=state.due_at, extensions=state.extensions, decided_at=decided, cycle=state.cycle)
+
+
+def _missing(action: ActionRequest, names: tuple[str, ...], why: str) -> list[FieldError]:
+    return [FieldError(n, why) for n in names if not (getattr(action, n) or "").strip()]
+
+
+def _require_fields(*, state: CaseState, action: ActionRequest) -> None:
+    errors: list[FieldError] = []
+    if action.occurred_at < state.received_at:
+        errors.append(FieldError("occurred_at", "is before the complaint was received"))
+    if action.type == "resolved":
+        errors += _missing(action, RESOLUTION_FIELDS, "required for a resolved action")
+    if action.type == "extension_requested":
+        errors += _missing(action, ("reason",), "required for an extension")
+        if state.extensions == 1:
+            errors += _missing(action, ("approver",), "required for the second extension (senior approval)")
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _check_state(*, state: CaseState, action: ActionRequest) -> None:
+    allowed = ALLOWED_WHEN.get(state.status)
+    if allowed is not None and action.type not in allowed:
+        raise ActionRejected(f"complaint is {state.status}: only {', '.join(sorted(allowed))} allowed")
+    if action.type in ("resolved", "extension_requested") and state.status in DECIDED:
+        raise ActionRejected(f"complaint is already {state.status} in cycle {state.cycle}")
+    if action.type == "review_requested" and not review_open(decided_at=state.decided_at, at=action.occurred_at):
+        reason = "no decision yet" if state.decided_at is None else "more than 30 days after the decision"
+        raise ActionRejected(f"a review (核查) can only be requested within 30 days of the decision: {reason}")
+
+
+def _extend(*, state: CaseState) -> ActionOutcome:
+    new_due = extended_due_at(state.received_at, extensions_before=state.extensions)
+    if new_due is None:
+        raise ActionRejected("the decision deadline is already extended to the legal maximum of 60 days")
+    return ActionOutcome(due_at=new_due, extensions=state.extensions + 1, decided_at=state.decided_at,
+                         cycle=state.cycle)
+
+
+def check_feedback(*, state: CaseState) -> None:
+    """Follow-up feedback answers a decision: only a resolved, not yet closed complaint takes it."""
+    if state.status not in DECIDED:
+        raise ActionRejected(f"complaint is {state.status}: feedback needs a resolved complaint")

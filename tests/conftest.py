@@ -1,0 +1,86 @@
+"""Fixtures: servers by the resolution order (env → containers → embedded), per-test topics and DB."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tousu_shared.endpoints import Backends, backends
+from tousu_shared.kafka import ensure_topics
+from tousu_shared.settings import (
+    KafkaSettings,
+    MetricsSettings,
+    MongoSettings,
+    ServiceName,
+    ServiceSettings,
+    Settings,
+    Topics,
+)
+
+TEST_SECRET = "test-customer-key-secret-0123456789"
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
+    """The Kafka-protocol broker and MongoDB-protocol server for the whole session."""
+    with backends(data_dir=tmp_path_factory.mktemp("servers")) as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(servers: Backends) -> str:
+    """Bootstrap address of the session's broker."""
+    return servers.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(servers: Backends) -> str:
+    """URI of the session's MongoDB."""
+    return servers.mongo_uri
+
+
+@pytest.fixture
+def database_name() -> str:
+    """A database of this test's own."""
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def topics(servers: Backends) -> Topics:
+    """Topic names of this test's own, created with 6 partitions."""
+    suffix = uuid.uuid4().hex[:8]
+    names = Topics(
+        intake=f"tousu.intake.v1.{suffix}", analysis=f"tousu.analysis.v1.{suffix}",
+        escalation=f"tousu.escalation.v1.{suffix}", followup=f"tousu.followup.v1.{suffix}",
+        deadletter=f"tousu.deadletter.v1.{suffix}",
+    )
+    await ensure_topics(KafkaSettings(bootstrap_servers=servers.kafka_bootstrap, partitions=6, topics=names))
+    return names
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(servers: Backends, topics: Topics, database_name: str, tmp_path: Path) -> SettingsFactory:
+    """Settings for a service under test, pointed at this test's topics and database."""
+
+    def factory(name: ServiceName, **service: object) -> Settings:
+        return Settings(
+            service=ServiceSettings(
+                name=name, environment="test", customer_key_secret=TEST_SECRET, data_dir=tmp_path,
+                log_json=True, retry_base_delay_s=0.05, retry_max_delay_s=0.5, outbox_idle_interval_s=0.05,
+                **service,  # type: ignore[arg-type]
+            ),
+            kafka=KafkaSettings(
+                bootstrap_servers=servers.kafka_bootstrap, idempotence=servers.kafka_idempotence,
+                topics=topics, session_timeout_ms=3000, heartbeat_interval_ms=300, request_timeout_ms=5000,
+            ),
+            mongo=MongoSettings(uri=servers.mongo_uri, database=database_name, server_selection_timeout_ms=2000),
+            metrics=MetricsSettings(),
+        )
+
+    return factory

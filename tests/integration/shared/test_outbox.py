@@ -1,0 +1,101 @@
+"""The outbox relay publishes stored events in order, once, and marks them sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from pymongo.asynchronous.database import AsyncDatabase
+
+from tests.support.kafka import consume_until
+from tousu_shared.events import ComplaintActionRecorded, Envelope, EventData
+from tousu_shared.metrics import ServiceMetrics
+from tousu_shared.mongo import Document, journaled, mongo_database
+from tousu_shared.outbox import Lease, OutboxRelay, ensure_outbox_indexes, outbox_fields, outbox_push
+from tousu_shared.settings import MongoSettings, Topics
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+
+
+def _action(complaint: str, n: int) -> Envelope[EventData]:
+    data = ComplaintActionRecorded(
+        complaint_id=complaint, customer_key=f"ck-{complaint}", action_id=f"{complaint}-a{n}",
+        type="note", actor="handler-7", occurred_at=NOW, note=f"step {n}",
+    )
+    return Envelope[EventData].wrap(data, source="tousu/test")
+
+
+@pytest.fixture
+async def db(mongo_uri: str, database_name: str) -> AsyncIterator[AsyncDatabase[Document]]:
+    async with mongo_database(MongoSettings(uri=mongo_uri, database=database_name)) as database:
+        yield database
+
+
+@pytest.fixture
+async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+def _relay(db: AsyncDatabase[Document], producer: AIOKafkaProducer) -> OutboxRelay:
+    return OutboxRelay(collection=db["test_complaints"], leases=db["test_leases"], producer=producer,
+                       metrics=ServiceMetrics(service="test"), batch_size=50)
+
+
+async def test_events_stored_with_their_document_are_published_in_order_and_removed(
+    db: AsyncDatabase[Document], producer: AIOKafkaProducer, topics: Topics, kafka_bootstrap: str
+) -> None:
+    coll = journaled(db["test_complaints"])
+    await ensure_outbox_indexes(coll)
+    for c in range(10):
+        first = [_action(f"C{c}", 1)]
+        await coll.insert_one({"_id": f"C{c}", **outbox_fields(first, topics=topics, now=NOW)})
+        await coll.update_one({"_id": f"C{c}"}, outbox_push([_action(f"C{c}", 2)], topics=topics, now=NOW))
+    relay = _relay(db, producer)
+    published = 0
+    while (sent := await relay.relay_once()) > 0:
+        published += sent
+    assert published == 20
+    records = await consume_until(kafka_bootstrap, topics.intake, lambda rs: len(rs) >= 20)
+    by_key: dict[bytes | None, list[str]] = {}
+    for r in sorted(records, key=lambda r: (r.partition, r.offset)):
+        by_key.setdefault(r.key, []).append(json.loads(r.value or b"{}")["note"])
+    assert all(notes == ["step 1", "step 2"] for notes in by_key.values())
+    assert len({r.headers["ce_id"] for r in records}) == 20
+    assert await coll.count_documents({"outbox_pending": True}) == 0
+    assert await coll.count_documents({"outbox.0": {"$exists": True}}) == 0
+    assert await relay.relay_once() == 0, "nothing is published twice"
+
+
+async def test_only_one_relay_holds_the_lease(db: AsyncDatabase[Document]) -> None:
+    first = Lease(db["test_leases"], name="outbox:x", ttl_s=5)
+    second = Lease(db["test_leases"], name="outbox:x", ttl_s=5)
+    assert await first.acquire()
+    assert not await second.acquire()
+    assert await first.acquire(), "the holder renews"
+    await first.release()
+    assert await second.acquire(), "a released lease is taken over at once"
+
+
+async def test_the_running_relay_drains_events_written_later(
+    db: AsyncDatabase[Document], producer: AIOKafkaProducer, topics: Topics, kafka_bootstrap: str
+) -> None:
+    coll = journaled(db["test_complaints"])
+    relay = _relay(db, producer)
+    task = asyncio.create_task(relay.run())
+    try:
+        for c in range(5):
+            await coll.insert_one({"_id": f"L{c}", **outbox_fields([_action(f"L{c}", 1)], topics=topics, now=NOW)})
+            relay.notify()
+        records = await consume_until(kafka_bootstrap, topics.intake, lambda rs: len(rs) >= 5)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert sorted(r.headers["ce_subject"] for r in records) == [f"L{c}" for c in range(5)]
