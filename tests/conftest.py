@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from tousu_shared.endpoints import Backends, backends
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.settings import (
@@ -53,8 +52,10 @@ async def topics(servers: Backends) -> Topics:
     """Topic names of this test's own, created with 6 partitions."""
     suffix = uuid.uuid4().hex[:8]
     names = Topics(
-        intake=f"tousu.intake.v1.{suffix}", analysis=f"tousu.analysis.v1.{suffix}",
-        escalation=f"tousu.escalation.v1.{suffix}", followup=f"tousu.followup.v1.{suffix}",
+        intake=f"tousu.intake.v1.{suffix}",
+        analysis=f"tousu.analysis.v1.{suffix}",
+        escalation=f"tousu.escalation.v1.{suffix}",
+        followup=f"tousu.followup.v1.{suffix}",
         deadletter=f"tousu.deadletter.v1.{suffix}",
     )
     await ensure_topics(KafkaSettings(bootstrap_servers=servers.kafka_bootstrap, partitions=6, topics=names))
@@ -71,13 +72,23 @@ def make_settings(servers: Backends, topics: Topics, database_name: str, tmp_pat
     def factory(name: ServiceName, **service: object) -> Settings:
         return Settings(
             service=ServiceSettings(
-                name=name, environment="test", customer_key_secret=TEST_SECRET, data_dir=tmp_path,
-                log_json=True, retry_base_delay_s=0.05, retry_max_delay_s=0.5, outbox_idle_interval_s=0.05,
+                name=name,
+                environment="test",
+                customer_key_secret=TEST_SECRET,
+                data_dir=tmp_path,
+                log_json=True,
+                retry_base_delay_s=0.05,
+                retry_max_delay_s=0.5,
+                outbox_idle_interval_s=0.05,
                 **service,  # type: ignore[arg-type]
             ),
             kafka=KafkaSettings(
-                bootstrap_servers=servers.kafka_bootstrap, idempotence=servers.kafka_idempotence,
-                topics=topics, session_timeout_ms=3000, heartbeat_interval_ms=300, request_timeout_ms=5000,
+                bootstrap_servers=servers.kafka_bootstrap,
+                idempotence=servers.kafka_idempotence,
+                topics=topics,
+                session_timeout_ms=3000,
+                heartbeat_interval_ms=300,
+                request_timeout_ms=5000,
             ),
             mongo=MongoSettings(uri=servers.mongo_uri, database=database_name, server_selection_timeout_ms=2000),
             metrics=MetricsSettings(),

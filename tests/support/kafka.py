@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-
 from tousu_shared.codec import encode
 from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope
@@ -45,7 +44,7 @@ async def consume_until(
     try:
         deadline = time.monotonic() + timeout_s
         while not consumer.partitions_for_topic(topic) and time.monotonic() < deadline:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - topic may be brand new
+            await consumer._client.force_metadata_update()
             await asyncio.sleep(0.1)
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(tps)
@@ -65,8 +64,9 @@ async def consume_until(
 
 async def publish(bootstrap: str, topic: str, envelope: Envelope[EventData]) -> None:
     """Publish one event exactly as a service's outbox would."""
-    await publish_raw(bootstrap, topic, key=envelope.key.encode(), value=encode(envelope).value,
-                      headers=encode(envelope).headers)
+    await publish_raw(
+        bootstrap, topic, key=envelope.key.encode(), value=encode(envelope).value, headers=encode(envelope).headers
+    )
 
 
 async def publish_raw(

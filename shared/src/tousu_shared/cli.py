@@ -37,11 +37,16 @@ def serve(service: Annotated[str, typer.Argument(help="intake | analysis | escal
         raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
     import uvicorn
 
-    settings = Settings.load(service)  # type: ignore[arg-type]
+    settings = Settings.load(service)  # type: ignore[arg-type,unused-ignore]
     module = importlib.import_module(f"tousu_{service}.bootstrap")
     uvicorn.run(
-        module.create_app(settings), host=settings.service.host, port=settings.service.effective_port,
-        workers=1, log_config=None, access_log=False, timeout_graceful_shutdown=10,
+        module.create_app(settings),
+        host=settings.service.host,
+        port=settings.service.effective_port,
+        workers=1,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
     )
 
 
@@ -55,8 +60,14 @@ def dlq_list() -> None:
     for column in ("id", "service", "topic:partition@offset", "type", "attempts", "error"):
         table.add_column(column)
     for d in letters:
-        table.add_row(d.dlq_id, d.service, f"{d.topic}:{d.partition}@{d.offset}", d.event_type or "-",
-                      str(d.attempts), d.error[:120])
+        table.add_row(
+            d.dlq_id,
+            d.service,
+            f"{d.topic}:{d.partition}@{d.offset}",
+            d.event_type or "-",
+            str(d.attempts),
+            d.error[:120],
+        )
     console.print(table)
 
 
@@ -87,4 +98,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
+    sys.exit(0)

@@ -83,8 +83,13 @@ def decode(
     except ValueError as exc:
         raise MalformedRecord(f"ce_time is not RFC 3339: {h['ce_time']!r}") from exc
     return Envelope[EventData](
-        id=h["ce_id"], source=h["ce_source"], type=h["ce_type"], time=time,
-        subject=h["ce_subject"], specversion=h["ce_specversion"], data=data,
+        id=h["ce_id"],
+        source=h["ce_source"],
+        type=h["ce_type"],
+        time=time,
+        subject=h["ce_subject"],
+        specversion=h["ce_specversion"],
+        data=data,
     )
 
 

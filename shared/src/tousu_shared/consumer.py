@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from faststream import AckPolicy
@@ -30,7 +30,7 @@ class RetryPolicy:
     """How often a failing event is retried before it is dead-lettered."""
 
     attempts: int = 5
-    backoff: Backoff = Backoff()
+    backoff: Backoff = field(default_factory=Backoff)
 
 
 class EventConsumer:
@@ -66,8 +66,12 @@ class EventConsumer:
             return self._count(envelope.type, "duplicate")
         started = time.perf_counter()
         try:
-            await retry(lambda: handler(envelope), attempts=self._policy.attempts,
-                        backoff=self._policy.backoff, on_retry=self._on_retry)
+            await retry(
+                lambda: handler(envelope),
+                attempts=self._policy.attempts,
+                backoff=self._policy.backoff,
+                on_retry=self._on_retry,
+            )
         except RetriesExhausted as exc:
             return await self._dead_letter(record, error=str(exc), attempts=exc.attempts, event_type=envelope.type)
         except Exception as exc:  # permanent: the event is wrong for this service
@@ -93,8 +97,15 @@ class EventConsumer:
     async def _dead_letter(self, record: FailedRecord, *, error: str, attempts: int, event_type: str) -> str:
         await self._infra(lambda: self._dlq.publish(record, error=error, attempts=attempts))
         self._metrics.deadletters.labels(self._service).inc()
-        log.warning("event dead-lettered", topic=record.topic, partition=record.partition,
-                    offset=record.offset, event_type=event_type, error=error[:300], attempts=attempts)
+        log.warning(
+            "event dead-lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            event_type=event_type,
+            error=error[:300],
+            attempts=attempts,
+        )
         return self._count(event_type, "deadlettered")
 
     def _on_retry(self, kind: str, attempt: int, exc: BaseException) -> None:
@@ -111,8 +122,12 @@ def failed_record(message: KafkaMessage) -> FailedRecord:
     """The raw record behind a FastStream message."""
     raw: Any = message.raw_message
     return FailedRecord(
-        topic=raw.topic, partition=raw.partition, offset=raw.offset,
-        key=raw.key, value=raw.value, headers=list(raw.headers or []),
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        key=raw.key,
+        value=raw.value,
+        headers=list(raw.headers or []),
     )
 
 

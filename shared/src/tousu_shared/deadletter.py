@@ -46,7 +46,5 @@ class DeadLetterPublisher:
         }
         original = [(k, v) for k, v in record.headers if not k.startswith(DLQ_PREFIX)]
         headers = original + [(DLQ_PREFIX + k, v.encode()) for k, v in extra.items()]
-        await self._producer.send_and_wait(
-            self._topic, value=record.value, key=record.key, headers=headers
-        )
+        await self._producer.send_and_wait(self._topic, value=record.value, key=record.key, headers=headers)
         return dlq_id

@@ -61,24 +61,33 @@ def service_port(name: ServiceName) -> int:
 def service_env(found: Backends, name: ServiceName, port: int, data_dir: Path, keys: dict[str, str]) -> dict[str, str]:
     """The environment of one service process."""
     env = {**os.environ, **found.env()}
-    env.update({
-        "TOUSU_NAME": name, "TOUSU_PORT": str(port), "TOUSU_HOST": os.environ.get("TOUSU_HOST", "127.0.0.1"),
-        "TOUSU_ENVIRONMENT": os.environ.get("TOUSU_ENVIRONMENT", "development"),
-        "TOUSU_DATA_DIR": str(data_dir),
-        "TOUSU_CUSTOMER_KEY_SECRET": os.environ.get("TOUSU_CUSTOMER_KEY_SECRET", keys["customer_key_secret"]),
-        "TOUSU_PII_KEY": os.environ.get("TOUSU_PII_KEY", keys["pii_key"]),
-        "TOUSU_DEV_API_KEY": keys["dev_api_key"],
-    })
+    env.update(
+        {
+            "TOUSU_NAME": name,
+            "TOUSU_PORT": str(port),
+            "TOUSU_HOST": os.environ.get("TOUSU_HOST", "127.0.0.1"),
+            "TOUSU_ENVIRONMENT": os.environ.get("TOUSU_ENVIRONMENT", "development"),
+            "TOUSU_DATA_DIR": str(data_dir),
+            "TOUSU_CUSTOMER_KEY_SECRET": os.environ.get("TOUSU_CUSTOMER_KEY_SECRET", keys["customer_key_secret"]),
+            "TOUSU_PII_KEY": os.environ.get("TOUSU_PII_KEY", keys["pii_key"]),
+            "TOUSU_DEV_API_KEY": keys["dev_api_key"],
+        }
+    )
     return env
 
 
-def start_service(found: Backends, name: ServiceName, port: int, data_dir: Path, keys: dict[str, str]) -> ServiceProcess:
+def start_service(
+    found: Backends, name: ServiceName, port: int, data_dir: Path, keys: dict[str, str]
+) -> ServiceProcess:
     """Spawn `tousu serve NAME` as its own process."""
     if embedded.port_in_use(port):
         raise SystemExit(f"port {port} for {name} is in use; set TOUSU_{name.upper()}_PORT")
     log = (data_dir / "logs" / f"{name}.log").open("ab")
-    proc = embedded.spawn([sys.executable, "-m", "tousu_shared.cli", "serve", name], log=log,
-                          env=service_env(found, name, port, data_dir, keys))
+    proc = embedded.spawn(
+        [sys.executable, "-m", "tousu_shared.cli", "serve", name],
+        log=log,
+        env=service_env(found, name, port, data_dir, keys),
+    )
     return ServiceProcess(name, port, proc)
 
 

@@ -36,10 +36,18 @@ class DeadLetter:
 def _parse(key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> DeadLetter:
     h = {k: v.decode(errors="replace") for k, v in headers}
     return DeadLetter(
-        dlq_id=h.get("dlq_id", "?"), topic=h.get("dlq_topic", "?"), partition=int(h.get("dlq_partition", -1)),
-        offset=int(h.get("dlq_offset", -1)), service=h.get("dlq_service", "?"), error=h.get("dlq_error", ""),
-        attempts=int(h.get("dlq_attempts", 0)), failed_at=h.get("dlq_failed_at", ""),
-        event_type=h.get("ce_type"), key=key, value=value, headers=list(headers),
+        dlq_id=h.get("dlq_id", "?"),
+        topic=h.get("dlq_topic", "?"),
+        partition=int(h.get("dlq_partition", -1)),
+        offset=int(h.get("dlq_offset", -1)),
+        service=h.get("dlq_service", "?"),
+        error=h.get("dlq_error", ""),
+        attempts=int(h.get("dlq_attempts", 0)),
+        failed_at=h.get("dlq_failed_at", ""),
+        event_type=h.get("ce_type"),
+        key=key,
+        value=value,
+        headers=list(headers),
     )
 
 
@@ -70,8 +78,9 @@ async def replay(settings: KafkaSettings, letters: list[DeadLetter]) -> int:
     await producer.start()
     try:
         for letter in letters:
-            await producer.send_and_wait(letter.topic, value=letter.value, key=letter.key,
-                                         headers=letter.original_headers())
+            await producer.send_and_wait(
+                letter.topic, value=letter.value, key=letter.key, headers=letter.original_headers()
+            )
     finally:
         await producer.stop()
     return len(letters)

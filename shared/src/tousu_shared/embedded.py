@@ -50,9 +50,13 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 def spawn(cmd: list[str], *, log: IO[bytes] | int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start a child that dies with this process and ignores the terminal's Ctrl-C."""
-    return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env=env, preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed for PDEATHSIG
+    return subprocess.Popen(
+        cmd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        preexec_fn=_die_with_parent,
     )
 
 
@@ -68,7 +72,7 @@ def kafka_api_versions(host: str, port: int, timeout_s: float = 1.0) -> bool:
     except OSError:
         return False
     correlation_id, error_code = struct.unpack(">ih", payload[:6])
-    return correlation_id == 1 and error_code == 0
+    return bool(correlation_id == 1 and error_code == 0)
 
 
 def _recv_exact(s: socket.socket, n: int) -> bytes:
@@ -154,13 +158,31 @@ class EmbeddedServer:
         self.proc.send_signal(signal.SIGCONT)
 
 
+def _require_free(port: int, what: str) -> None:
+    """A probe must not be answered by someone else's server on the same port."""
+    if port_in_use(port):
+        raise EmbeddedServerError(f"{what}: port {port} on 127.0.0.1 is already in use")
+
+
 def start_kafka(*, port: int, log_dir: Path, timeout_s: float = 20.0) -> EmbeddedServer:
     """Start tansu (memory storage) on 127.0.0.1:port and wait for ApiVersions."""
+    _require_free(port, "tansu")
     url = f"tcp://127.0.0.1:{port}"
     log_dir.mkdir(parents=True, exist_ok=True)
     log = (log_dir / "kafka.log").open("ab")
-    proc = spawn([tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-                  "--storage-engine", "memory://tansu/"], log=log)
+    proc = spawn(
+        [
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        log=log,
+    )
     server = EmbeddedServer("kafka", port, proc, log_dir / "kafka.log", log)
     try:
         wait_until(lambda: kafka_api_versions("127.0.0.1", port), timeout_s=timeout_s, what="tansu", proc=proc)
@@ -172,11 +194,25 @@ def start_kafka(*, port: int, log_dir: Path, timeout_s: float = 20.0) -> Embedde
 
 def start_mongo(*, port: int, storage: Path, log_dir: Path, timeout_s: float = 60.0) -> EmbeddedServer:
     """Start SecantusDB with --sync-on-commit on 127.0.0.1:port and wait for `ping`."""
+    _require_free(port, "secantusd")
     storage.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
     log = (log_dir / "mongodb.log").open("ab")
-    proc = spawn([secantus_command(), "--host", "127.0.0.1", "--port", str(port),
-                  "--storage-path", str(storage), "--sync-on-commit", "--log-level", "WARNING"], log=log)
+    proc = spawn(
+        [
+            secantus_command(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(storage),
+            "--sync-on-commit",
+            "--log-level",
+            "WARNING",
+        ],
+        log=log,
+    )
     server = EmbeddedServer("mongodb", port, proc, log_dir / "mongodb.log", log)
     uri = mongo_uri(port)
     try:

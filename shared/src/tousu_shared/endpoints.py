@@ -50,9 +50,7 @@ def docker_available() -> bool:
 
 
 @contextmanager
-def backends(
-    *, data_dir: Path, kafka_port: int = 0, mongo_port: int = 0, partitions: int = 6
-) -> Iterator[Backends]:
+def backends(*, data_dir: Path, kafka_port: int = 0, mongo_port: int = 0, partitions: int = 6) -> Iterator[Backends]:
     """Resolve (and if needed start) both servers; stop what was started on exit."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URI"):
         idem = os.environ.get("TOUSU_KAFKA_IDEMPOTENCE", "true").lower() in ("1", "true", "yes")
@@ -79,7 +77,9 @@ def _embedded(*, data_dir: Path, kafka_port: int, mongo_port: int) -> Iterator[B
     with ExitStack() as stack:
         kafka = embedded.start_kafka(port=kafka_port or embedded.free_port(), log_dir=logs)
         stack.callback(kafka.stop)
-        mongo = embedded.start_mongo(port=mongo_port or embedded.free_port(), storage=data_dir / "mongodb", log_dir=logs)
+        mongo = embedded.start_mongo(
+            port=mongo_port or embedded.free_port(), storage=data_dir / "mongodb", log_dir=logs
+        )
         stack.callback(mongo.stop)
         yield Backends("embedded", f"127.0.0.1:{kafka.port}", embedded.mongo_uri(mongo.port), False, kafka, mongo)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiokafka import AIOKafkaProducer
@@ -38,10 +39,8 @@ async def ensure_topics(settings: KafkaSettings) -> list[str]:
         wanted = [t for t in settings.topics.all() if t not in existing]
         if wanted:
             new = [NewTopic(t, settings.partitions, settings.replication_factor) for t in wanted]
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another instance was first
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another instance created them first
         return wanted
     finally:
         await admin.close()
@@ -60,9 +59,7 @@ def create_broker(settings: KafkaSettings, *, service: str, registry: CollectorR
         acks="all",
         enable_idempotence=settings.idempotence,
         request_timeout_ms=settings.request_timeout_ms,
-        middlewares=[
-            KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="tousu_faststream")
-        ],
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="tousu_faststream")],
         logger=logging.getLogger(f"tousu.{service}.faststream"),
         log_level=logging.DEBUG,
         graceful_timeout=10.0,

@@ -28,9 +28,7 @@ class ProcessedLedger:
     async def mark(self, event_id: str, *, event_type: str) -> bool:
         """Record the event as processed; False when it already was."""
         try:
-            await self._collection.insert_one(
-                {"_id": event_id, "type": event_type, "at": datetime.now(UTC)}
-            )
+            await self._collection.insert_one({"_id": event_id, "type": event_type, "at": datetime.now(UTC)})
         except DuplicateKeyError:
             return False
         return True

@@ -20,33 +20,53 @@ class ServiceMetrics:
     def __post_init__(self) -> None:
         r = self.registry
         self.events_processed = Counter(
-            "tousu_events_processed_total", "Consumed events by outcome.",
-            ["service", "event_type", "outcome"], registry=r,
+            "tousu_events_processed_total",
+            "Consumed events by outcome.",
+            ["service", "event_type", "outcome"],
+            registry=r,
         )
         self.event_seconds = Histogram(
-            "tousu_event_processing_seconds", "Time to process one consumed event.",
-            ["service", "event_type"], registry=r,
+            "tousu_event_processing_seconds",
+            "Time to process one consumed event.",
+            ["service", "event_type"],
+            registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.deadletters = Counter(
-            "tousu_deadletter_total", "Records sent to the dead-letter topic.", ["service"], registry=r,
+            "tousu_deadletter_total",
+            "Records sent to the dead-letter topic.",
+            ["service"],
+            registry=r,
         )
         self.outbox_pending = Gauge(
-            "tousu_outbox_pending", "Events stored but not yet published.", ["service"], registry=r,
+            "tousu_outbox_pending",
+            "Events stored but not yet published.",
+            ["service"],
+            registry=r,
         )
         self.outbox_oldest_age = Gauge(
-            "tousu_outbox_oldest_age_seconds", "Age of the oldest unpublished event.", ["service"], registry=r,
+            "tousu_outbox_oldest_age_seconds",
+            "Age of the oldest unpublished event.",
+            ["service"],
+            registry=r,
         )
         self.outbox_published = Counter(
-            "tousu_outbox_published_total", "Events published by the outbox relay.", ["service"], registry=r,
+            "tousu_outbox_published_total",
+            "Events published by the outbox relay.",
+            ["service"],
+            registry=r,
         )
         self.consumer_lag = Gauge(
-            "tousu_consumer_lag", "Records behind the end of the partition.",
-            ["service", "topic", "partition"], registry=r,
+            "tousu_consumer_lag",
+            "Records behind the end of the partition.",
+            ["service", "topic", "partition"],
+            registry=r,
         )
         self.retries = Counter(
-            "tousu_event_retries_total", "Retries of consumed events after an error.",
-            ["service", "kind"], registry=r,
+            "tousu_event_retries_total",
+            "Retries of consumed events after an error.",
+            ["service", "kind"],
+            registry=r,
         )
 
 

@@ -11,6 +11,7 @@ customer's events keep their order. A crash between publish and pull re-publishe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 import uuid
@@ -147,9 +148,12 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; return how many were published."""
-        docs = await self._collection.find(
-            {"outbox_pending": True}, {"outbox": 1, "outbox_since": 1}
-        ).sort("outbox_since", ASCENDING).limit(self._batch).to_list()
+        docs = (
+            await self._collection.find({"outbox_pending": True}, {"outbox": 1, "outbox_since": 1})
+            .sort("outbox_since", ASCENDING)
+            .limit(self._batch)
+            .to_list()
+        )
         await self._refresh_gauges()
         if not docs:
             return 0
@@ -171,8 +175,12 @@ class OutboxRelay:
             for d in docs
         ]
         ids = [d["_id"] for d in docs]
-        ops.append(UpdateMany({"_id": {"$in": ids}, "outbox": {"$size": 0}},
-                              {"$set": {"outbox_pending": False}, "$unset": {"outbox_since": ""}}))
+        ops.append(
+            UpdateMany(
+                {"_id": {"$in": ids}, "outbox": {"$size": 0}},
+                {"$set": {"outbox_pending": False}, "$unset": {"outbox_since": ""}},
+            )
+        )
         await self._collection.bulk_write(ops, ordered=True)
 
     async def _refresh_gauges(self) -> None:
@@ -189,10 +197,8 @@ class OutboxRelay:
 
     async def _idle_wait(self) -> None:
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
-        except TimeoutError:
-            pass
 
     async def _release_quietly(self) -> None:
         try:

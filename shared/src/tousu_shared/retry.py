@@ -22,7 +22,12 @@ class PermanentError(Exception):
 
 
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionFailure, ServerSelectionTimeoutError, NetworkTimeout, KafkaError, TimeoutError, ConnectionError,
+    ConnectionFailure,
+    ServerSelectionTimeoutError,
+    NetworkTimeout,
+    KafkaError,
+    TimeoutError,
+    ConnectionError,
 )
 
 
@@ -44,8 +49,8 @@ class Backoff:
 
     def delay(self, attempt: int) -> float:
         """Delay before retry number `attempt` (1-based)."""
-        ceiling = min(self.max_s, self.base_s * (2 ** (attempt - 1)))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+        ceiling = min(self.max_s, self.base_s * 2.0 ** (attempt - 1))
+        return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
 class RetriesExhausted(Exception):

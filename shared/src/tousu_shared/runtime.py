@@ -70,8 +70,9 @@ class Runtime:
             metrics=self.metrics,
             policy=RetryPolicy(s.retry_attempts, Backoff(s.retry_base_delay_s, s.retry_max_delay_s)),
         )
-        subscribe(self.broker, topics=topics, group_id=group_id(self.name), consumer=consumer,
-                  settings=self.settings.kafka)
+        subscribe(
+            self.broker, topics=topics, group_id=group_id(self.name), consumer=consumer, settings=self.settings.kafka
+        )
         self._has_subscribers = True
         return consumer
 
@@ -80,8 +81,11 @@ class Runtime:
         coll = self.db[collection]
         await ensure_outbox_indexes(coll)
         relay = OutboxRelay(
-            collection=coll, leases=self.db[self.collection_name("leases")], producer=self.producer,
-            metrics=self.metrics, batch_size=self.settings.service.outbox_batch_size,
+            collection=coll,
+            leases=self.db[self.collection_name("leases")],
+            producer=self.producer,
+            metrics=self.metrics,
+            batch_size=self.settings.service.outbox_batch_size,
             idle_interval_s=self.settings.service.outbox_idle_interval_s,
         )
         self._relays.append(relay)
@@ -93,16 +97,24 @@ class Runtime:
 
     async def start(self, setup: Setup) -> None:
         """Wait for the database, run the service's setup, then connect Kafka in the background."""
-        await retry(lambda: ping(self.db), attempts=1_000_000, backoff=Backoff(0.2, 2.0),
-                    on_retry=lambda kind, n, exc: log.warning("waiting for MongoDB", attempt=n))
+        await retry(
+            lambda: ping(self.db),
+            attempts=1_000_000,
+            backoff=Backoff(0.2, 2.0),
+            on_retry=lambda kind, n, exc: log.warning("waiting for MongoDB", attempt=n),
+        )
         await setup(self)
         self._tasks.append(asyncio.create_task(self._connect_kafka(), name="kafka-connect"))
         self._tasks += [asyncio.create_task(f()) for f in self._task_factories]
 
     async def _connect_kafka(self) -> None:
         try:
-            await retry(self._start_kafka, attempts=1_000_000, backoff=Backoff(0.5, 5.0),
-                        on_retry=lambda kind, n, exc: log.warning("waiting for Kafka", attempt=n, error=str(exc)[:200]))
+            await retry(
+                self._start_kafka,
+                attempts=1_000_000,
+                backoff=Backoff(0.5, 5.0),
+                on_retry=lambda kind, n, exc: log.warning("waiting for Kafka", attempt=n, error=str(exc)[:200]),
+            )
             self._tasks += [asyncio.create_task(r.run(), name="outbox-relay") for r in self._relays]
             if self._has_subscribers:
                 await retry(self.broker.start, attempts=1_000_000, backoff=Backoff(0.5, 5.0))
@@ -180,11 +192,14 @@ def build_app(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.metrics = service_metrics
-    app.include_router(ops_router(
-        service=s.name, registry=service_metrics.registry,
-        checks={
-            "mongodb": lambda: app.state.runtime.mongo_check(),
-            "kafka": lambda: app.state.runtime.kafka_check(),
-        },
-    ))
+    app.include_router(
+        ops_router(
+            service=s.name,
+            registry=service_metrics.registry,
+            checks={
+                "mongodb": lambda: app.state.runtime.mongo_check(),
+                "kafka": lambda: app.state.runtime.kafka_check(),
+            },
+        )
+    )
     return app

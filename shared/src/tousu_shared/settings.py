@@ -11,7 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ServiceName = Literal["intake", "analysis", "escalation", "followup"]
 SERVICES: tuple[ServiceName, ...] = ("intake", "analysis", "escalation", "followup")
 DEFAULT_PORTS: dict[ServiceName, int] = {
-    "intake": 8000, "analysis": 8001, "escalation": 8002, "followup": 8003,
+    "intake": 8000,
+    "analysis": 8001,
+    "escalation": 8002,
+    "followup": 8003,
 }
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev"})
 
@@ -37,7 +40,8 @@ class Topics(BaseModel):
 class KafkaSettings(BaseSettings):
     """How to reach the Kafka-protocol broker and how to produce/consume."""
 
-    model_config = SettingsConfigDict(env_prefix="TOUSU_KAFKA_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    model_config = SettingsConfigDict(
+        env_prefix="TOUSU_KAFKA_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
     )
 
     bootstrap_servers: str = Field(
@@ -109,7 +113,9 @@ class ServiceSettings(BaseSettings):
         description="HMAC secret for customer_key; must be set (≥ 16 chars) outside development.",
     )
     environment: Literal["development", "test", "production"] = "production"
-    retry_attempts: int = Field(default=5, ge=1, description="Attempts for a message-specific error before dead-lettering.")
+    retry_attempts: int = Field(
+        default=5, ge=1, description="Attempts for a message-specific error before dead-lettering."
+    )
     retry_base_delay_s: float = Field(default=0.2, gt=0)
     retry_max_delay_s: float = Field(default=5.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1)

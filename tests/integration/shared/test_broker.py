@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
 from tousu_shared.settings import Topics
 
 pytestmark = pytest.mark.integration
@@ -25,8 +24,13 @@ async def _produce(bootstrap: str, topic: str, n: int, *, start: int = 0) -> Non
 
 def _consumer(bootstrap: str, topic: str, group: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-        auto_offset_reset="earliest", session_timeout_ms=3000, heartbeat_interval_ms=300,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=3000,
+        heartbeat_interval_ms=300,
     )
 
 

@@ -6,21 +6,25 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-
-from tests.conftest import SettingsFactory
-from tests.support.kafka import consume_until, publish, publish_raw
-from tests.support.servers import eventually, serve_app
 from tousu_analysis.bootstrap import create_app
 from tousu_shared.codec import encode
 from tousu_shared.events import ComplaintActionRecorded, Envelope, EventData
 from tousu_shared.settings import Topics
+
+from tests.conftest import SettingsFactory
+from tests.support.kafka import consume_until, publish, publish_raw
+from tests.support.servers import eventually, serve_app
 
 pytestmark = pytest.mark.integration
 
 
 def _valid(event_id: str) -> Envelope[EventData]:
     data = ComplaintActionRecorded(
-        complaint_id="TS-1", customer_key="ck-1", action_id="a1", type="note", actor="h1",
+        complaint_id="TS-1",
+        customer_key="ck-1",
+        action_id="a1",
+        type="note",
+        actor="h1",
         occurred_at=datetime(2026, 11, 23, tzinfo=UTC),
     )
     return Envelope[EventData].wrap(data, source="tousu/test", event_id=event_id)
@@ -46,8 +50,13 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_pipeline_keeps
     }
     async with serve_app(create_app(make_settings("analysis"))) as url:
         for name, (headers, value) in poison.items():
-            await publish_raw(kafka_bootstrap, topics.intake, key=b"ck-1", value=value,
-                              headers=[*headers, ("test_case", name.encode())])
+            await publish_raw(
+                kafka_bootstrap,
+                topics.intake,
+                key=b"ck-1",
+                value=value,
+                headers=[*headers, ("test_case", name.encode())],
+            )
         await publish(kafka_bootstrap, topics.intake, _valid("ce-good"))
         await publish(kafka_bootstrap, topics.intake, _valid("ce-good"))  # redelivery of the same event
         dead = await consume_until(kafka_bootstrap, topics.deadletter, lambda rs: len(rs) >= 3)

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
-
-from tests.support.kafka import consume_until
 from tousu_shared.events import ComplaintActionRecorded, Envelope, EventData
 from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.mongo import Document, journaled, mongo_database
 from tousu_shared.outbox import Lease, OutboxRelay, ensure_outbox_indexes, outbox_fields, outbox_push
 from tousu_shared.settings import MongoSettings, Topics
+
+from tests.support.kafka import consume_until
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -24,8 +24,13 @@ NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
 def _action(complaint: str, n: int) -> Envelope[EventData]:
     data = ComplaintActionRecorded(
-        complaint_id=complaint, customer_key=f"ck-{complaint}", action_id=f"{complaint}-a{n}",
-        type="note", actor="handler-7", occurred_at=NOW, note=f"step {n}",
+        complaint_id=complaint,
+        customer_key=f"ck-{complaint}",
+        action_id=f"{complaint}-a{n}",
+        type="note",
+        actor="handler-7",
+        occurred_at=NOW,
+        note=f"step {n}",
     )
     return Envelope[EventData].wrap(data, source="tousu/test")
 
@@ -45,8 +50,13 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
 
 
 def _relay(db: AsyncDatabase[Document], producer: AIOKafkaProducer) -> OutboxRelay:
-    return OutboxRelay(collection=db["test_complaints"], leases=db["test_leases"], producer=producer,
-                       metrics=ServiceMetrics(service="test"), batch_size=50)
+    return OutboxRelay(
+        collection=db["test_complaints"],
+        leases=db["test_leases"],
+        producer=producer,
+        metrics=ServiceMetrics(service="test"),
+        batch_size=50,
+    )
 
 
 async def test_events_stored_with_their_document_are_published_in_order_and_removed(

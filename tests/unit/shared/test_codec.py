@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from tousu_shared.codec import MalformedRecord, decode, encode
 from tousu_shared.events import ComplaintReceived, Envelope, EventData, MaskedCustomer, Product
 
@@ -14,9 +13,14 @@ pytestmark = pytest.mark.unit
 
 def _received() -> Envelope[EventData]:
     data = ComplaintReceived(
-        complaint_id="TS-20261123-000001", customer_key="ck1", channel="app", channel_ref="APP-1",
-        received_at=datetime(2026, 11, 23, 9, tzinfo=UTC), due_at=datetime(2026, 12, 8, 9, tzinfo=UTC),
-        customer=MaskedCustomer(phone_masked="138****5678"), product=Product(line="insurance", type="重疾险"),
+        complaint_id="TS-20261123-000001",
+        customer_key="ck1",
+        channel="app",
+        channel_ref="APP-1",
+        received_at=datetime(2026, 11, 23, 9, tzinfo=UTC),
+        due_at=datetime(2026, 12, 8, 9, tzinfo=UTC),
+        customer=MaskedCustomer(phone_masked="138****5678"),
+        product=Product(line="insurance", type="重疾险"),
         content="理赔被拒，要求重新审核。",
     )
     return Envelope[EventData].wrap(data, source="tousu/intake")

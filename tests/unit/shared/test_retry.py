@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
-
 from tousu_shared.retry import Backoff, PermanentError, RetriesExhausted, classify, retry
 
 pytestmark = pytest.mark.unit

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-
 from tousu_shared.settings import KafkaSettings, MongoSettings, ServiceSettings, Topics
 
 pytestmark = pytest.mark.unit
@@ -31,13 +30,20 @@ def test_mongodb_uri_needs_a_mongodb_scheme(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_default_ports_follow_the_contract() -> None:
-    ports = [ServiceSettings(name=n, environment="test").effective_port  # type: ignore[arg-type]
-             for n in ("intake", "analysis", "escalation", "followup")]
+    ports = [
+        ServiceSettings(name=n, environment="test").effective_port  # type: ignore[arg-type]
+        for n in ("intake", "analysis", "escalation", "followup")
+    ]
     assert ports == [8000, 8001, 8002, 8003]
 
 
 def test_topic_names_are_settings_with_contract_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Topics().all() == ["tousu.intake.v1", "tousu.analysis.v1", "tousu.escalation.v1",
-                              "tousu.followup.v1", "tousu.deadletter.v1"]
+    assert Topics().all() == [
+        "tousu.intake.v1",
+        "tousu.analysis.v1",
+        "tousu.escalation.v1",
+        "tousu.followup.v1",
+        "tousu.deadletter.v1",
+    ]
     monkeypatch.setenv("TOUSU_KAFKA_TOPICS__INTAKE", "bank-a.intake.v1")
     assert KafkaSettings().topics.intake == "bank-a.intake.v1"

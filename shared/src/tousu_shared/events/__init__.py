@@ -2,8 +2,8 @@
 
 from tousu_shared.events.analysis import (
     ComplaintAnalyzed,
-    DimensionScore,
     Dimensions,
+    DimensionScore,
     Matter,
     ProfileLabel,
     RepeatRisk,

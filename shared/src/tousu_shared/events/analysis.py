@@ -61,7 +61,9 @@ class RepeatRisk(Model):
 class ProfileLabel(Model):
     """One label of the multi-label complainant profile (投诉人画像)."""
 
-    label: str = Field(description="rational, emotional, compensation_seeking, entangled, agent_driven, group_member, vulnerable.")
+    label: str = Field(
+        description="rational, emotional, compensation_seeking, entangled, agent_driven, group_member, vulnerable."
+    )
     confidence: float = Field(ge=0.0, le=1.0, description="Confidence 0..1.")
     reasons: list[str] = Field(default_factory=list, description="Why.")
 

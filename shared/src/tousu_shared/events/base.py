@@ -39,21 +39,15 @@ class EventData(Model):
     topic_key: ClassVar[str]
 
     complaint_id: str = Field(description="The complaint this event is about (also `ce_subject`).")
-    customer_key: str = Field(
-        description="Keyed HMAC-SHA256 of the customer's ref; the Kafka message key."
-    )
+    customer_key: str = Field(description="Keyed HMAC-SHA256 of the customer's ref; the Kafka message key.")
 
 
 class Evidence(Model):
     """Why a signal fired: a text span, an intake field, or a history fact."""
 
     kind: Literal["text", "field", "history"] = Field(description="What the evidence points at.")
-    start: int | None = Field(
-        default=None, description="Start offset (characters) into `content` for `text` evidence."
-    )
-    end: int | None = Field(
-        default=None, description="End offset (exclusive) into `content` for `text` evidence."
-    )
+    start: int | None = Field(default=None, description="Start offset (characters) into `content` for `text` evidence.")
+    end: int | None = Field(default=None, description="End offset (exclusive) into `content` for `text` evidence.")
     text: str | None = Field(default=None, description="The matched text, for `text` evidence.")
     field: str | None = Field(default=None, description="The intake field, for `field` evidence.")
     fact: str | None = Field(default=None, description="A history fact, for `history` evidence.")

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from tousu_shared.events.base import EventData, Model
+from tousu_shared.events.base import EventData
 
 ClockKind = Literal["regulatory", "first_contact", "response"]
 IncidentKind = Literal["group", "public_opinion"]

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tousu_shared.events import ComplaintReceived, Evidence, RepeatRisk, Signal
+
 from tousu_analysis.domain.history import HistoryItem
 from tousu_analysis.domain.rules import Rules
 from tousu_analysis.domain.templates import SimilarTemplates
 from tousu_analysis.domain.text import TextView
-from tousu_shared.events import ComplaintReceived, Evidence, RepeatRisk, Signal
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ def demand_types(*, complaint: ComplaintReceived, view: TextView, rules: Rules) 
         pattern = rules.pattern(f"demand:{name}")
         hit = pattern.search(demands)
         if hit:
-            found[name] = Evidence(kind="field", field="demands", text=(complaint.demands or "")[hit.start() : hit.end()])
+            found[name] = Evidence(
+                kind="field", field="demands", text=(complaint.demands or "")[hit.start() : hit.end()]
+            )
             continue
         spans = text_spans(view, pattern, limit=1)
         if spans:

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
 from tousu_shared.events import ComplaintAnalyzed
 
 Satisfaction = Literal["satisfied", "basically_satisfied", "unsatisfied"]

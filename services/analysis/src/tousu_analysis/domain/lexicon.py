@@ -63,11 +63,7 @@ class Lexicon(BaseModel):
         if not hits:
             return []
         marks = segmenter.boundaries(view.norm)
-        return [
-            self._match(view, m.start(), m.end())
-            for m in hits
-            if m.start() in marks and m.end() in marks
-        ]
+        return [self._match(view, m.start(), m.end()) for m in hits if m.start() in marks and m.end() in marks]
 
     @staticmethod
     def _match(view: TextView, start: int, end: int) -> Match:

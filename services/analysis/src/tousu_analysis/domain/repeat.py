@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tousu_shared.events import RepeatRisk, RiskFactor
+
 from tousu_analysis.domain.history import CustomerHistory, HistoryItem
 from tousu_analysis.domain.matter import jaccard_from_bands
 from tousu_analysis.domain.rules import RepeatLevel, Rules
-from tousu_shared.events import RepeatRisk, RiskFactor
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,12 @@ def _outcome_factors(linked: list[HistoryItem], current: RepeatInput, rules: Rul
         _factor("reopens", reopens, w["reopens"] * reopens, "reopened earlier complaints"),
         _factor("decisions_not_accepted", refused, w["decisions_not_accepted"] * refused, "reviews asked"),
         _factor("third_party", float(third), w["third_party"] * third, "a professional agent involved"),
-        _factor("persistence_text", float(current.persistence), w["persistence_text"] * current.persistence,
-                "says it will keep complaining"),
+        _factor(
+            "persistence_text",
+            float(current.persistence),
+            w["persistence_text"] * current.persistence,
+            "says it will keep complaining",
+        ),
     ]
 
 

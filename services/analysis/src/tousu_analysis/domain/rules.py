@@ -300,10 +300,10 @@ class Rules(Strict):
             unknown = set(rule.suppressed_by) - names
             if unknown:
                 raise ValueError(f"signal {name!r} is suppressed by unknown {sorted(unknown)}")
-        for rule in self.profile.rules:
-            unknown = set(rule.when.signals_any) - names
+        for profile_rule in self.profile.rules:
+            unknown = set(profile_rule.when.signals_any) - names
             if unknown:
-                raise ValueError(f"profile rule {rule.label!r} names unknown signals {sorted(unknown)}")
+                raise ValueError(f"profile rule {profile_rule.label!r} names unknown signals {sorted(unknown)}")
         return self
 
 

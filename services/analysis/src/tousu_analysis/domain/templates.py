@@ -135,9 +135,7 @@ class InMemoryTemplateIndex:
             now=now,
             rules=self.rules,
             shared_phone_customers=len(self._phones.get(phone_key or "", set()) - {customer_key}),
-            matter_customers_7d=self.matter_customers(
-                matter_key=matter_key, customer_key=customer_key, now=now
-            ),
+            matter_customers_7d=self.matter_customers(matter_key=matter_key, customer_key=customer_key, now=now),
         )
 
     def matter_customers(self, *, matter_key: str | None, customer_key: str, now: datetime) -> int:

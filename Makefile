@@ -1,0 +1,34 @@
+# tousu — the commands in the README. Works on a fresh machine with Python ≥ 3.11 and make.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format bench sync uv clean
+
+run: sync ## install everything, then start brokers, database and the four services
+	$(UV) run tousu dev
+
+test: sync ## install everything, then run the whole suite against real servers
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint: sync ## ruff + mypy
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy shared/src services/intake/src services/analysis/src services/escalation/src services/followup/src
+
+format: sync
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+bench: sync ## benchmarks (never part of make test)
+	@echo "no benchmarks yet (issue 8 adds them)"
+
+sync: $(UV)
+	$(UV) sync --frozen
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+clean:
+	rm -rf .tools .venv .pytest_cache .mypy_cache .ruff_cache

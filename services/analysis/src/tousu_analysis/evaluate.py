@@ -1,0 +1,452 @@
+"""`tousu evaluate`: run the service's own `analyze` and `route` over a labelled JSONL file, in order."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.table import Table
+from tousu_escalation.domain.policy import Policy, load_policy
+from tousu_escalation.domain.routing import RoutingContext, route
+from tousu_shared.events import (
+    ComplaintAnalyzed,
+    ComplaintReceived,
+    MaskedCustomer,
+    MaskedRepresentative,
+    MediaInfo,
+    Product,
+    RegulatorInfo,
+)
+
+from tousu_analysis.domain import (
+    CustomerHistory,
+    HistoryItem,
+    InMemoryTemplateIndex,
+    Rules,
+    analyze,
+    history_item_from,
+    load_rules,
+    prepare,
+)
+from tousu_analysis.domain.matter import jaccard
+from tousu_analysis.domain.profile import primary_label
+
+ANALYZER_VERSION = "evaluate"
+EVAL_KEY = b"tousu-evaluate"
+BANDS = ["low", "medium", "high"]
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{4})(\d{10})(\d{3}[\dXx])(?!\d)")
+
+
+def keyed(value: str) -> str:
+    """Keyed HMAC-SHA256, as intake derives `customer_key` and `phone_key`."""
+    return hmac.new(EVAL_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def mask_text(text: str) -> str:
+    """Mask phone and ID numbers inside free text, keeping its length (and so every offset)."""
+    text = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    return _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 10 + m.group(3), text)
+
+
+def _mask(value: str | None, keep: int = 4) -> str | None:
+    if not value:
+        return None
+    return "*" * max(0, len(value) - keep) + value[-keep:]
+
+
+def _age_band(age: int | None) -> str:
+    if age is None:
+        return "unknown"
+    return "65+" if age >= 65 else "45-64" if age >= 45 else "18-44"
+
+
+def _representative(data: dict[str, Any] | None) -> MaskedRepresentative | None:
+    if not data:
+        return None
+    phone = data.get("phone")
+    return MaskedRepresentative(
+        kind=data.get("kind", "self"),
+        name_masked=(data["name"][0] + "*") if data.get("name") else None,
+        phone_masked=_mask(phone),
+        phone_key=keyed(phone) if phone else None,
+    )
+
+
+def complaint_from_body(*, body: dict[str, Any], complaint_id: str) -> ComplaintReceived:
+    """A contract §2 POST body as the `complaint.received` event intake would publish (masked)."""
+    received_at = datetime.fromisoformat(body["received_at"])
+    customer = body["customer"]
+    product = body["product"]
+    regulator = body.get("regulator")
+    return ComplaintReceived(
+        complaint_id=complaint_id,
+        customer_key=keyed(customer["ref"]),
+        channel=body["channel"],
+        channel_ref=body["channel_ref"],
+        received_at=received_at,
+        due_at=received_at + timedelta(days=15),
+        customer=MaskedCustomer(age_band=_age_band(customer.get("age")), vulnerable=bool(customer.get("vulnerable"))),
+        product=Product(
+            line=product["line"],
+            type=product.get("type"),
+            policy_or_account_masked=_mask(product.get("policy_or_account")),
+        ),
+        category=body.get("category"),
+        content=mask_text(body["content"]),
+        demands=body.get("demands"),
+        amount_in_dispute=body.get("amount_in_dispute"),
+        representative=_representative(body.get("representative")),
+        regulator=RegulatorInfo(**regulator) if regulator else None,
+        media=MediaInfo(**body["media"]) if body.get("media") else None,
+        complainant_count=body.get("complainant_count", 1),
+    )
+
+
+class RecordResult(BaseModel):
+    """One labelled record: what was expected and what the code decided."""
+
+    index: int
+    complaint_id: str
+    scenario: str = ""
+    expected_route: str
+    route: str
+    expected_flags: list[str]
+    signals: list[str]
+    expected_repeat_band: str
+    repeat_band: str
+    repeat_score: float
+    expected_tier: str | None = None
+    tier: str | None = None
+    expected_profile: str | None = None
+    profile: str
+    expected_cause: str | None = None
+    cause: str
+    overall_score: int
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ClassScore(BaseModel):
+    """Precision, recall, F1 and support of one class."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class Report(BaseModel):
+    """Evaluation figures over a labelled file."""
+
+    count: int
+    rules_version: str
+    policy_version: str
+    route_accuracy: float
+    route_macro_f1: float
+    routes: dict[str, ClassScore]
+    signals: dict[str, ClassScore]
+    signal_macro_f1: float
+    repeat_band_accuracy: float
+    repeat_band_macro_f1: float
+    repeat_bands: dict[str, ClassScore]
+    tier_accuracy: float
+    profile_accuracy: float
+    cause_accuracy: float
+    confusion: dict[str, dict[str, int]]
+    worst_misses: list[RecordResult]
+    records: list[RecordResult]
+
+
+@dataclass
+class _Cluster:
+    """In-memory 7-day window of analysed complaints for the group route (as escalation keeps it)."""
+
+    threshold: float
+    seen: list[tuple[datetime, str, str, tuple[int, ...]]] = field(default_factory=list)
+
+    def customers(self, *, at: datetime, customer_key: str, matter_key: str, values: tuple[int, ...]) -> int:
+        """Distinct customers (this one included) with the same matter or near-identical text."""
+        since = at - timedelta(days=7)
+        others = {
+            c
+            for t, c, m, v in self.seen
+            if since <= t <= at and (m == matter_key or jaccard(v, values) >= self.threshold)
+        }
+        return len(others | {customer_key})
+
+    def add(self, *, at: datetime, customer_key: str, matter_key: str, values: tuple[int, ...]) -> None:
+        """Remember one complaint."""
+        self.seen.append((at, customer_key, matter_key, values))
+
+
+def _matter_key(analysis: ComplaintAnalyzed) -> str:
+    m = analysis.matter
+    return f"{m.product_line}|{m.product_type or '-'}|{m.cause}"
+
+
+@dataclass
+class _Replay:
+    """The in-memory stand-ins for the services' stores, fed in file order."""
+
+    rules: Rules
+    policy: Policy
+    index: InMemoryTemplateIndex
+    cluster: _Cluster
+    histories: dict[str, list[HistoryItem]] = field(default_factory=dict)
+
+    def run(self, position: int, record: dict[str, Any]) -> RecordResult:
+        """Analyse and route one record, then store it for the next ones."""
+        complaint = complaint_from_body(body=record["body"], complaint_id=f"EVAL-{position:04d}")
+        prep = prepare(complaint=complaint, rules=self.rules)
+        key, now = complaint.customer_key, complaint.received_at
+        phone = complaint.representative.phone_key if complaint.representative else None
+        matter_key = f"{complaint.product.line}|{prep.product_type or '-'}|{prep.cause}"
+        similar = self.index.lookup(
+            customer_key=key, signature=prep.signature, now=now, phone_key=phone, matter_key=matter_key
+        )
+        history = CustomerHistory(customer_key=key, items=self.histories.get(key, []))
+        analysis = analyze(
+            complaint=complaint,
+            history=history,
+            similar=similar,
+            rules=self.rules,
+            now=now,
+            analyzer_version=ANALYZER_VERSION,
+        )
+        values, final_key = prep.signature.hashvalues, _matter_key(analysis)
+        size = self.cluster.customers(at=now, customer_key=key, matter_key=final_key, values=values)
+        incident = f"INC-{final_key}" if size >= 5 or complaint.complainant_count >= 5 else None
+        context = RoutingContext(cluster_customers_7d=size, incident_id=incident)
+        routing = route(analysis=analysis, context=context, policy=self.policy, now=now)
+        self.histories.setdefault(key, []).append(history_item_from(analysis))
+        self.index.add(
+            complaint_id=complaint.complaint_id,
+            customer_key=key,
+            received_at=now,
+            signature=prep.signature,
+            phone_key=phone,
+            matter_key=final_key,
+        )
+        self.cluster.add(at=now, customer_key=key, matter_key=final_key, values=values)
+        return _result(
+            position,
+            record.get("expect", {}),
+            analysis,
+            routing.route,
+            routing.tier,
+            routing.reasons,
+            primary_label(analysis.profile, self.rules),
+        )
+
+
+def _result(
+    position: int,
+    expect: dict[str, Any],
+    analysis: ComplaintAnalyzed,
+    route_name: str,
+    tier: str | None,
+    reasons: list[str],
+    profile: str,
+) -> RecordResult:
+    return RecordResult(
+        index=position,
+        complaint_id=analysis.complaint_id,
+        scenario=expect.get("scenario", ""),
+        expected_route=expect.get("route", ""),
+        route=route_name,
+        expected_flags=sorted(expect.get("flags", [])),
+        signals=sorted(s.name for s in analysis.signals),
+        expected_repeat_band=expect.get("repeat_band", ""),
+        repeat_band=analysis.repeat_risk.band,
+        repeat_score=analysis.repeat_risk.score,
+        expected_tier=expect.get("tier"),
+        tier=tier,
+        expected_profile=expect.get("profile"),
+        profile=profile,
+        expected_cause=expect.get("cause"),
+        cause=analysis.cause_category,
+        overall_score=analysis.overall_score,
+        reasons=reasons,
+    )
+
+
+def _score(tp: int, fp: int, fn: int) -> ClassScore:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return ClassScore(precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4), support=tp + fn)
+
+
+def per_class(pairs: list[tuple[str, str]], classes: Iterable[str]) -> dict[str, ClassScore]:
+    """Per-class scores of single-label (expected, predicted) pairs."""
+    scores = {}
+    for name in classes:
+        tp = sum(1 for e, p in pairs if e == name and p == name)
+        fp = sum(1 for e, p in pairs if e != name and p == name)
+        fn = sum(1 for e, p in pairs if e == name and p != name)
+        scores[name] = _score(tp, fp, fn)
+    return scores
+
+
+def per_label(sets: list[tuple[set[str], set[str]]], labels: Iterable[str]) -> dict[str, ClassScore]:
+    """Per-label scores of multi-label (expected, predicted) pairs."""
+    scores = {}
+    for name in labels:
+        tp = sum(1 for e, p in sets if name in e and name in p)
+        fp = sum(1 for e, p in sets if name not in e and name in p)
+        fn = sum(1 for e, p in sets if name in e and name not in p)
+        scores[name] = _score(tp, fp, fn)
+    return scores
+
+
+def _macro(scores: dict[str, ClassScore]) -> float:
+    present = [s.f1 for s in scores.values() if s.support]
+    return round(sum(present) / len(present), 4) if present else 0.0
+
+
+def _accuracy(pairs: list[tuple[Any, Any]]) -> float:
+    return round(sum(1 for e, p in pairs if e == p) / len(pairs), 4) if pairs else 0.0
+
+
+def _miss_weight(r: RecordResult) -> tuple[int, int]:
+    return (
+        int(r.route != r.expected_route) * 2 + int(r.repeat_band != r.expected_repeat_band),
+        len(set(r.signals) ^ set(r.expected_flags)),
+    )
+
+
+def evaluate(records: list[dict[str, Any]], *, rules: Rules | None = None, policy: Policy | None = None) -> Report:
+    """Replay labelled records in file order through `analyze` and `route`; score the decisions."""
+    rules = rules or load_rules()
+    policy = policy or load_policy()
+    replay = _Replay(rules, policy, InMemoryTemplateIndex(rules.templates), _Cluster(rules.templates.threshold))
+    results = [replay.run(i, record) for i, record in enumerate(records)]
+    return _report(results, rules, policy)
+
+
+def _report(results: list[RecordResult], rules: Rules, policy: Policy) -> Report:
+    route_pairs = [(r.expected_route, r.route) for r in results]
+    route_names = [*(rr.name for rr in policy.routes), policy.standard.name]
+    classes = [n for n in route_names if any(n in pair for pair in route_pairs)]
+    routes = per_class(route_pairs, classes)
+    signal_sets = [(set(r.expected_flags), set(r.signals)) for r in results]
+    signals = per_label(signal_sets, rules.signals)
+    band_pairs = [(r.expected_repeat_band, r.repeat_band) for r in results]
+    bands = per_class(band_pairs, BANDS)
+    confusion: dict[str, dict[str, int]] = {e: {} for e in classes}
+    for (e, p), n in Counter(route_pairs).items():
+        confusion.setdefault(e, {})[p] = n
+    misses = sorted((r for r in results if _miss_weight(r) != (0, 0)), key=_miss_weight, reverse=True)
+    return Report(
+        count=len(results),
+        rules_version=rules.version,
+        policy_version=policy.version,
+        route_accuracy=_accuracy(route_pairs),
+        route_macro_f1=_macro(routes),
+        routes=routes,
+        signals=signals,
+        signal_macro_f1=_macro(signals),
+        repeat_band_accuracy=_accuracy(band_pairs),
+        repeat_band_macro_f1=_macro(bands),
+        repeat_bands=bands,
+        tier_accuracy=_accuracy([(r.expected_tier, r.tier) for r in results if r.expected_tier]),
+        profile_accuracy=_accuracy([(r.expected_profile, r.profile) for r in results if r.expected_profile]),
+        cause_accuracy=_accuracy([(r.expected_cause, r.cause) for r in results if r.expected_cause]),
+        confusion=confusion,
+        worst_misses=misses[:10],
+        records=results,
+    )
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Records of a JSONL file (blank lines skipped)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def to_json(report: Report) -> str:
+    """The report as one JSON object."""
+    return report.model_dump_json(indent=2)
+
+
+def _table(title: str, scores: dict[str, ClassScore]) -> Table:
+    table = Table(title=title)
+    for column in ("class", "precision", "recall", "f1", "support"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for name, s in scores.items():
+        table.add_row(name, f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}", str(s.support))
+    return table
+
+
+def _confusion(report: Report) -> Table:
+    names = list(report.confusion)
+    predicted = sorted({p for row in report.confusion.values() for p in row} | set(names))
+    table = Table(title="route confusion (rows expected, columns predicted)")
+    table.add_column("expected")
+    for name in predicted:
+        table.add_column(name[:8], justify="right")
+    for name in names:
+        row = report.confusion[name]
+        table.add_row(name, *(str(row.get(p, "")) for p in predicted))
+    return table
+
+
+def _misses(report: Report) -> Table:
+    table = Table(title="worst misses")
+    for column in ("#", "scenario", "route exp→got", "band exp→got", "signals missing / extra"):
+        table.add_column(column)
+    for r in report.worst_misses:
+        missing = sorted(set(r.expected_flags) - set(r.signals))
+        extra = sorted(set(r.signals) - set(r.expected_flags))
+        table.add_row(
+            str(r.index),
+            r.scenario,
+            f"{r.expected_route}→{r.route}",
+            f"{r.expected_repeat_band}→{r.repeat_band}",
+            f"-{missing} +{extra}",
+        )
+    return table
+
+
+def render_text(report: Report) -> str:
+    """Human-readable report: headline figures, per-route and per-signal tables, confusion, misses."""
+    console = Console(file=io.StringIO(), width=140, record=True)
+    console.print(
+        f"[bold]{report.count} records[/] · rules {report.rules_version} · policy {report.policy_version}\n"
+        f"route macro-F1 {report.route_macro_f1:.3f} (accuracy {report.route_accuracy:.3f}) · "
+        f"repeat band accuracy {report.repeat_band_accuracy:.3f}, macro-F1 {report.repeat_band_macro_f1:.3f} · "
+        f"signal macro-F1 {report.signal_macro_f1:.3f} · tier {report.tier_accuracy:.3f} · "
+        f"profile {report.profile_accuracy:.3f} · cause {report.cause_accuracy:.3f}"
+    )
+    for table in (
+        _table("routes", report.routes),
+        _table("signals", report.signals),
+        _table("repeat bands", report.repeat_bands),
+        _confusion(report),
+        _misses(report),
+    ):
+        console.print(table)
+    return console.export_text()
+
+
+def main(path: str | Path, as_json: bool = False) -> int:
+    """CLI entry: print the report (text or JSON); exit code 0, or 2 when the file cannot be read."""
+    try:
+        records = read_records(Path(path))
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"cannot read {path}: {exc}")
+        return 2
+    report = evaluate(records)
+    print(to_json(report) if as_json else render_text(report))
+    return 0

@@ -1,0 +1,1 @@
+"""The pure escalation domain: routing policy, clocks and incidents (no I/O)."""

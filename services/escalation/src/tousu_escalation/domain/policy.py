@@ -1,0 +1,145 @@
+"""The routing policy (domain §5) as a validated, versioned model, and its loader."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class PolicyError(ValueError):
+    """The routing policy file is missing, unreadable or invalid."""
+
+
+class Strict(BaseModel):
+    """Policy-file section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(Strict):
+    """A response target in hours or in working days (exactly one)."""
+
+    hours: float | None = Field(default=None, gt=0)
+    working_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Target:
+        if (self.hours is None) == (self.working_days is None):
+            raise ValueError("a target needs exactly one of `hours` or `working_days`")
+        return self
+
+    def describe(self) -> str:
+        """Human-readable target, e.g. `1 h` or `2 working days`."""
+        if self.hours is not None:
+            return f"{self.hours:g} h"
+        return f"{self.working_days} working day(s)"
+
+
+class Condition(Strict):
+    """All given parts must hold."""
+
+    signals_any: list[str] = Field(default_factory=list)
+    signals_all: list[str] = Field(default_factory=list)
+    repeat_bands: list[str] = Field(default_factory=list)
+    min_complainants: int | None = Field(default=None, ge=1)
+    min_cluster_customers: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not self.model_dump(exclude_defaults=True):
+            raise ValueError("an empty condition would always hold; name at least one part")
+        return self
+
+
+class RouteLevel(Strict):
+    """A level of a route (red/orange, major/wave) with its own target; first match wins."""
+
+    level: str
+    target: Target
+    when: list[Condition] = Field(min_length=1)
+
+
+class RouteRule(Strict):
+    """One route of the precedence table."""
+
+    name: str
+    queue: str
+    target: Target | None = None
+    when: list[Condition] = Field(default_factory=list)
+    levels: list[RouteLevel] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_conditions(self) -> RouteRule:
+        if not self.when and not self.levels:
+            raise ValueError(f"route {self.name!r} needs `when` or `levels`")
+        if self.when and self.target is None:
+            raise ValueError(f"route {self.name!r} needs a `target`")
+        return self
+
+
+class Tier(Strict):
+    """A standard-route tier by overall score."""
+
+    tier: str
+    min_score: int = Field(ge=0, le=100)
+    queue: str
+
+
+class StandardRoute(Strict):
+    """The fallback route, tiered L1/L2/L3."""
+
+    name: str = "standard"
+    target: Target
+    tiers: list[Tier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> StandardRoute:
+        scores = [t.min_score for t in self.tiers]
+        if scores != sorted(scores) or scores[0] != 0:
+            raise ValueError("standard tiers must ascend by min_score, starting at 0")
+        return self
+
+
+class Policy(Strict):
+    """The whole routing policy."""
+
+    version: str = Field(min_length=1)
+    routes: list[RouteRule] = Field(min_length=1)
+    standard: StandardRoute
+    major_flag: str = "major_incident"
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Policy:
+        names = [r.name for r in self.routes] + [self.standard.name]
+        if len(names) != len(set(names)):
+            raise ValueError("route names must be unique")
+        return self
+
+
+def parse_policy(*, text: str, source: str = "<policy>") -> Policy:
+    """Validate a policy from YAML text; raise `PolicyError` naming the source and the problem."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: expected a mapping at the top level")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(f"{source}: invalid routing policy:\n{exc}") from exc
+
+
+def load_policy(*, path: Path | None = None) -> Policy:
+    """Load a policy file (the packaged default when `path` is None)."""
+    if path is None:
+        resource = resources.files("tousu_escalation.policy").joinpath("default.yaml")
+        return parse_policy(text=resource.read_text(encoding="utf-8"), source="default.yaml")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc}") from exc
+    return parse_policy(text=text, source=str(path))

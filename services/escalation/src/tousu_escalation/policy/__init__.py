@@ -1,0 +1,1 @@
+"""The default, versioned routing policy of the escalation service (data, not code)."""

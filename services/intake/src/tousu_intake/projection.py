@@ -1,0 +1,117 @@
+"""How each downstream event changes the complaint view: newest-by-event-time wins, lists stay sorted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from tousu_shared.events import (
+    ComplaintAnalyzed,
+    ComplaintClosed,
+    ComplaintReopened,
+    ComplaintRouted,
+    ComplaintSlaBreached,
+    ComplaintSlaWarning,
+    Envelope,
+    EventData,
+    FollowupSatisfactionRecorded,
+    FollowupSurveyScheduled,
+)
+from tousu_shared.events.escalation import IncidentEvent
+from tousu_shared.mongo import Document
+
+Change = tuple[dict[str, Any], dict[str, Any]]  # (timeline detail, fields to $set)
+IDENTITY = {"complaint_id", "customer_key"}
+
+
+def payload(data: EventData) -> dict[str, Any]:
+    """The event payload without the identity fields the view already has."""
+    return data.model_dump(mode="json", exclude=IDENTITY)
+
+
+def _newer(doc: Document, field: str, time: datetime) -> bool:
+    stored = doc.get(field)
+    return stored is None or bool(stored <= time)
+
+
+def _sorted_add(items: list[dict[str, Any]], item: dict[str, Any]) -> list[dict[str, Any]]:
+    return sorted([*items, item], key=lambda i: str(i.get("occurred_at", "")))
+
+
+def _analyzed(doc: Document, env: Envelope[EventData]) -> Change:
+    d = env.data
+    assert isinstance(d, ComplaintAnalyzed)
+    detail = {"severity": d.severity, "overall_score": d.overall_score, "repeat_risk": d.repeat_risk.band,
+              "cause_category": d.cause_category, "cycle": d.cycle}
+    fields = {"analysis": payload(d), "analysis_at": env.time} if _newer(doc, "analysis_at", env.time) else {}
+    return detail, fields
+
+
+def _routed(doc: Document, env: Envelope[EventData]) -> Change:
+    d = env.data
+    assert isinstance(d, ComplaintRouted)
+    detail = {"route": d.route, "queue": d.queue, "tier": d.tier, "flags": d.flags, "cycle": d.cycle}
+    incidents = sorted({*doc.get("incident_ids", []), *([d.incident_id] if d.incident_id else [])})
+    fields: dict[str, Any] = {"incident_ids": incidents}
+    if _newer(doc, "routing_at", env.time):
+        fields |= {"routing": payload(d), "routing_at": env.time, "route": d.route}
+    return detail, fields
+
+
+def _sla(doc: Document, env: Envelope[EventData]) -> Change:
+    d = env.data
+    assert isinstance(d, ComplaintSlaWarning | ComplaintSlaBreached)
+    sla = dict(doc.get("sla") or {})
+    item = payload(d)
+    kind = "warnings" if isinstance(d, ComplaintSlaWarning) else "breaches"
+    sla[kind] = _sorted_add(sla.get(kind, []), item)
+    detail = {k: item[k] for k in ("clock", "threshold", "escalation_level", "queue") if k in item}
+    return detail, {"sla": sla}
+
+
+def _followup(doc: Document, env: Envelope[EventData]) -> Change:
+    d = env.data
+    assert isinstance(d, FollowupSurveyScheduled | FollowupSatisfactionRecorded)
+    followup = dict(doc.get("followup") or {})
+    item = payload(d)
+    if isinstance(d, FollowupSurveyScheduled):
+        followup["surveys"] = sorted([*followup.get("surveys", []), item], key=lambda s: s["scheduled_at"])
+        return {"survey_id": d.survey_id, "cycle": d.cycle, "due_at": item["due_at"]}, {"followup": followup}
+    followup["answers"] = _sorted_add(followup.get("answers", []), item)
+    followup["satisfaction"] = followup["answers"][-1].get("satisfaction")
+    return {"survey_id": d.survey_id, "reached": d.reached, "satisfaction": d.satisfaction}, {"followup": followup}
+
+
+def _reopened(doc: Document, env: Envelope[EventData]) -> Change:
+    d = env.data
+    assert isinstance(d, ComplaintReopened)
+    detail = {"cycle": d.cycle, "reason": d.reason, "tier_hint": d.tier_hint}
+    return detail, {"cycle": max(int(doc.get("cycle", 1)), d.cycle)}
+
+
+def _closed(doc: Document, env: Envelope[EventData]) -> Change:
+    d = env.data
+    assert isinstance(d, ComplaintClosed)
+    return {"outcome": d.outcome, "cycle": d.cycle}, {"closure": payload(d)}
+
+
+def _incident(doc: Document, env: Envelope[EventData]) -> Change:
+    d = env.data
+    assert isinstance(d, IncidentEvent)
+    detail = {"incident_id": d.incident_id, "kind": d.kind, "member_count": d.member_count, "major": d.major}
+    return detail, {"incident_ids": sorted({*doc.get("incident_ids", []), d.incident_id})}
+
+
+PROJECTIONS: dict[str, Callable[[Document, Envelope[EventData]], Change]] = {
+    "complaint.analyzed": _analyzed,
+    "complaint.routed": _routed,
+    "complaint.sla_warning": _sla,
+    "complaint.sla_breached": _sla,
+    "followup.survey_scheduled": _followup,
+    "followup.satisfaction_recorded": _followup,
+    "complaint.reopened": _reopened,
+    "complaint.closed": _closed,
+    "incident.opened": _incident,
+    "incident.updated": _incident,
+}

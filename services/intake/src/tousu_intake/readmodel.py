@@ -1,0 +1,63 @@
+"""Consumer handlers that keep the complaint view and incidents current from downstream events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tousu_intake import timeline
+from tousu_intake.adapters.complaints import ComplaintRepository
+from tousu_intake.adapters.incidents import IncidentRepository
+from tousu_intake.projection import PROJECTIONS, payload
+from tousu_shared.consumer import Handler
+from tousu_shared.events import Envelope, EventData
+from tousu_shared.events.escalation import IncidentEvent
+from tousu_shared.logging import get_logger
+from tousu_shared.retry import PermanentError
+
+log = get_logger("tousu.intake.readmodel")
+
+
+class ConcurrentChange(Exception):
+    """The complaint changed between read and write too often (transient: retried with backoff)."""
+
+
+class ReadModel:
+    """Applies each event once (by ce_id on the timeline) and in event-time order (by projection rules)."""
+
+    def __init__(self, *, complaints: ComplaintRepository, incidents: IncidentRepository) -> None:
+        self._complaints = complaints
+        self._incidents = incidents
+
+    def handlers(self) -> Mapping[str, Handler]:
+        """Event type → handler, for `Runtime.consume`."""
+        handlers: dict[str, Handler] = dict.fromkeys(PROJECTIONS, self.on_complaint_event)
+        handlers["incident.opened"] = handlers["incident.updated"] = self.on_incident_event
+        return handlers
+
+    async def on_incident_event(self, envelope: Envelope[EventData]) -> None:
+        """Keep the newest incident snapshot, then note the event on the member complaint."""
+        data = envelope.data
+        assert isinstance(data, IncidentEvent)
+        await self._incidents.save_if_newer({"_id": data.incident_id, **payload(data)} | {
+            "opened_at": data.opened_at, "updated_at": data.updated_at})
+        await self._apply(envelope, required=False)
+
+    async def on_complaint_event(self, envelope: Envelope[EventData]) -> None:
+        """Apply an analysis / escalation / follow-up event to its complaint's view."""
+        await self._apply(envelope, required=True)
+
+    async def _apply(self, envelope: Envelope[EventData], *, required: bool) -> None:
+        for _ in range(8):
+            doc = await self._complaints.get(envelope.data.complaint_id)
+            if doc is None:
+                if required:
+                    raise PermanentError(f"unknown complaint {envelope.data.complaint_id}")
+                return
+            if timeline.has_event(doc, envelope.id):
+                return  # a replay: already applied
+            detail, fields = PROJECTIONS[envelope.type](doc, envelope)
+            update = timeline.merge(timeline.append(doc, envelope, detail=detail), {"$set": fields})
+            if await self._complaints.update_if_unchanged(complaint_id=doc["_id"], rev=doc["rev"], update=update):
+                log.info("view updated", complaint_id=doc["_id"], event_type=envelope.type)
+                return
+        raise ConcurrentChange(envelope.data.complaint_id)
