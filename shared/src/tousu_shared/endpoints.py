@@ -86,9 +86,10 @@ def _embedded(*, data_dir: Path, kafka_port: int, mongo_port: int) -> Iterator[B
 
 @contextmanager
 def _containers() -> Iterator[Backends]:  # pragma: no cover - needs a Docker engine
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.mongodb import MongoDbContainer
+    from testcontainers.community.kafka import KafkaContainer
+    from testcontainers.community.mongodb import MongoDbContainer
 
-    with KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka, MongoDbContainer("mongo:7.0") as mongo:
+    # testcontainers' KafkaContainer drives Confluent's entrypoint scripts: cp-kafka 7.9 is Apache Kafka 3.9.
+    with KafkaContainer("confluentinc/cp-kafka:7.9.0").with_kraft() as kafka, MongoDbContainer("mongo:7.0") as mongo:
         uri = mongo.get_connection_url()
         yield Backends("containers", kafka.get_bootstrap_server(), uri, True, extra={"kafka": kafka, "mongo": mongo})
