@@ -34,6 +34,8 @@ IMAGE_UID = 10001
 # kubernetes-validate: catches both fields too new and APIs since removed.
 K8S_VERSIONS = ("1.31.0", kubernetes_validate.latest_version())
 NOT_APPLIED = {"kustomization.yaml", "secret.example.yaml"}  # see kustomization.yaml
+# The schemas type resource quantities as int-or-string only; the API server parses them.
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$")
 
 
 def load_yaml(path: Path) -> Any:
@@ -70,7 +72,7 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 def final_stage(instructions: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The instructions of the last build stage (the image that ships)."""
     starts = [i for i, (op, _) in enumerate(instructions) if op == "FROM"]
-    return instructions[starts[-1]:]
+    return instructions[starts[-1] :]
 
 
 def test_dockerfile_is_multi_stage_and_ships_a_slim_python_runtime() -> None:
@@ -116,8 +118,7 @@ def test_dockerfile_copies_every_workspace_member_manifest_for_the_dependency_la
 
 def test_dockerignore_keeps_local_state_out_and_sources_in() -> None:
     ignored = {
-        ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines()
-        if ln.strip() and not ln.startswith("#")
+        ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines() if ln.strip() and not ln.startswith("#")
     }
     assert {".git", ".venv", ".tousu"} <= ignored
     assert not ignored & {"shared", "services", "uv.lock", "pyproject.toml", ".python-version"}
@@ -130,7 +131,10 @@ def check_jsonschema(*args: str) -> subprocess.CompletedProcess[str]:
     """check-jsonschema from this interpreter's environment; its builtin schemas are vendored."""
     return subprocess.run(
         [sys.executable, "-m", "check_jsonschema", *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -178,7 +182,7 @@ def test_compose_services_reach_kafka_and_the_mongo_replica_set_inside_the_netwo
         assert ("TOUSU_PII_KEY" in env) == (name == "intake"), "only intake holds the PII key"
     kafka = services["kafka"]["environment"]
     assert "PLAINTEXT://kafka:9092" in kafka["KAFKA_ADVERTISED_LISTENERS"]
-    assert "broker,controller" == kafka["KAFKA_PROCESS_ROLES"]
+    assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert services["kafka"]["image"].startswith("apache/kafka:3.9.")
     assert services["mongo"]["image"].startswith("mongo:7")
     assert services["mongo"]["command"][:2] == ["--replSet", "rs0"]
@@ -253,8 +257,9 @@ def test_kustomize_builds_the_core_and_monitoring_sets() -> None:
 def container_of(name: str) -> dict[str, Any]:
     """The single container of a service's Deployment."""
     pod = k8s_resources("Deployment")[name]["spec"]["template"]["spec"]
-    assert len(pod["containers"]) == 1
-    return pod["containers"][0]
+    containers: list[dict[str, Any]] = pod["containers"]
+    assert len(containers) == 1
+    return containers[0]
 
 
 @pytest.mark.parametrize(("name", "port"), SERVICES.items())
@@ -267,8 +272,10 @@ def test_deployment_runs_one_service_with_probes_and_resources(name: str, port: 
     assert {"name": "TOUSU_PORT", "value": str(port)} in container["env"]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
-    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    for bound in ("requests", "limits"):
+        quantities = container["resources"][bound]
+        assert set(quantities) == {"cpu", "memory"}
+        assert all(QUANTITY.match(str(q)) for q in quantities.values()), quantities
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/path"] == "/metrics"
     assert annotations["prometheus.io/port"] == str(port)
@@ -289,9 +296,7 @@ def test_deployment_is_locked_down_with_only_tmp_writable(name: str) -> None:
 def test_deployment_takes_config_and_only_the_secrets_it_needs(name: str) -> None:
     container = container_of(name)
     assert container["envFrom"] == [{"configMapRef": {"name": "tousu-config"}}]
-    secret_refs = {
-        e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e
-    }
+    secret_refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
     expected = {"MONGODB_URI", "TOUSU_CUSTOMER_KEY_SECRET"} | ({"TOUSU_PII_KEY"} if name == "intake" else set())
     assert set(secret_refs) == expected
     example = k8s_resources("Secret")["tousu-secrets"]["stringData"]
@@ -315,10 +320,12 @@ def test_service_monitor_scrapes_every_service_like_the_compose_prometheus() -> 
     spec = monitor["spec"]
     services = k8s_resources("Service")
     selected = {
-        name for name, svc in services.items()
+        name
+        for name, svc in services.items()
         if spec["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items()
-        and all(svc["metadata"]["labels"].get(e["key"]) in e["values"]
-                for e in spec["selector"].get("matchExpressions", []))
+        and all(
+            svc["metadata"]["labels"].get(e["key"]) in e["values"] for e in spec["selector"].get("matchExpressions", [])
+        )
     }
     assert selected == set(SERVICES)
     assert {services[n]["metadata"]["labels"][spec["jobLabel"]] for n in SERVICES} == {"tousu"}
@@ -408,7 +415,7 @@ def test_dashboard_loads_and_every_panel_queries_the_provisioned_datasource() ->
         assert dashboard["uid"] and dashboard["title"] and dashboard["panels"]
         ids = [panel["id"] for panel in dashboard["panels"]]
         assert len(ids) == len(set(ids)), f"{path.name}: duplicate panel ids"
-        for panel in dashboard["panels"]:
+        for panel in (p for p in dashboard["panels"] if p["type"] != "row"):  # rows hold no queries
             assert panel["datasource"]["uid"] == datasource_uid
             assert panel["targets"] and all(t["expr"] and t["refId"] for t in panel["targets"])
     placeholder = (DEPLOY / "grafana/dashboards/tousu.json").read_text(encoding="utf-8")
