@@ -145,9 +145,11 @@ def score_dimensions(facts: Facts, rules: Rules) -> Dimensions:
 
 
 def overall_score(dimensions: Dimensions, *, signals: set[str], rules: Rules) -> int:
-    """Weighted overall score, raised to the floor of any signal that sets one."""
+    """Blend of the worst dimension and the weighted mean, raised to any signal's floor."""
     weights = rules.dimensions.overall_weights
     scores: dict[str, int] = {name: getattr(dimensions, name).score for name in weights}
-    total = sum(scores[name] * weight for name, weight in weights.items())
+    mean = sum(scores[name] * weight for name, weight in weights.items())
+    share = rules.dimensions.overall_max_share
+    total = share * max(scores.values(), default=0) + (1 - share) * mean
     floors = [f for name, f in rules.dimensions.overall_floors.items() if name in signals]
     return max(0, min(100, round(max([total, *floors]))))

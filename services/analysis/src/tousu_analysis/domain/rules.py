@@ -168,6 +168,7 @@ class DimensionRules(Strict):
     process: dict[str, Any]
     feedback: dict[str, Any]
     overall_weights: dict[DimensionName, float]
+    overall_max_share: float = Field(default=0.0, ge=0.0, le=1.0)
     overall_floors: dict[str, int] = Field(default_factory=dict)
 
 

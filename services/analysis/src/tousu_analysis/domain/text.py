@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import bisect
 import logging
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import jieba
 import zhconv
+
+with warnings.catch_warnings():  # jieba 0.42 compiles regexes with invalid escapes
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import jieba
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 
