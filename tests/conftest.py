@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from tousu_shared.endpoints import Backends, backends
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.settings import (

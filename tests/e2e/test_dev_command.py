@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from pymongo import MongoClient
+
 from tousu_shared.embedded import free_port
 
 pytestmark = pytest.mark.e2e

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
 from tousu_shared.codec import encode
 from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope

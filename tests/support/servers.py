@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 import uvicorn
 from fastapi import FastAPI
+
 from tousu_shared.embedded import free_port
 
 

@@ -34,6 +34,7 @@ from tousu_shared.settings import Topics
 
 log = get_logger("tousu.outbox")
 PENDING_INDEX = [("outbox_pending", ASCENDING), ("outbox_since", ASCENDING)]
+PROBE_AFTER_S = 0.5  # probe the broker before a send unless it answered this recently
 
 
 def outbox_entry(envelope: Envelope[EventData], *, topics: Topics) -> Document:
@@ -123,6 +124,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._backoff = Backoff(base_s=0.2, max_s=5.0)
         self._gauges_at = 0.0
+        self._reachable_at = 0.0
 
     def notify(self) -> None:
         """Wake the relay now (an event was just stored)."""
@@ -157,11 +159,26 @@ class OutboxRelay:
         await self._refresh_gauges()
         if not docs:
             return 0
+        await self._ensure_reachable()
         futures = [await self._send(entry) for doc in docs for entry in doc.get("outbox", [])]
         await asyncio.gather(*futures)
+        self._reachable_at = time.monotonic()
         await self._mark_sent(docs)
         self._metrics.outbox_published.labels(self._metrics.service).inc(len(futures))
         return len(futures)
+
+    async def _ensure_reachable(self) -> None:
+        """Probe with a metadata request before sending after a quiet spell or a failure.
+
+        A produce request written to a hung broker (paused, partitioned) is re-sent after the
+        timeout, and the first copy lands too once the broker wakes: without an idempotent
+        producer (the embedded broker) that is a duplicate on the topic. A metadata probe is
+        harmless to repeat, so events are only sent once the broker has answered recently.
+        """
+        if time.monotonic() - self._reachable_at < PROBE_AFTER_S:
+            return
+        await self._producer.client.fetch_all_metadata()
+        self._reachable_at = time.monotonic()
 
     async def _send(self, entry: Document) -> Any:
         headers = [(k, v.encode()) for k, v in entry["headers"]]

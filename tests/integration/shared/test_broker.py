@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from tousu_shared.settings import Topics
 
 pytestmark = pytest.mark.integration

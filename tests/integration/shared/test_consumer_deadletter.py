@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from tousu_analysis.bootstrap import create_app
-from tousu_shared.codec import encode
-from tousu_shared.events import ComplaintActionRecorded, Envelope, EventData
-from tousu_shared.settings import Topics
 
 from tests.conftest import SettingsFactory
 from tests.support.kafka import consume_until, publish, publish_raw
 from tests.support.servers import eventually, serve_app
+from tousu_analysis.bootstrap import create_app
+from tousu_shared.codec import encode
+from tousu_shared.events import ComplaintActionRecorded, Envelope, EventData
+from tousu_shared.settings import Topics
 
 pytestmark = pytest.mark.integration
 

@@ -8,6 +8,7 @@ import pytest
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+
 from tousu_shared.ledger import ProcessedLedger
 from tousu_shared.mongo import Document, journaled, mongo_database, ping
 from tousu_shared.settings import MongoSettings

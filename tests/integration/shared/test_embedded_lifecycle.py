@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from tousu_shared import embedded
 
 pytestmark = pytest.mark.integration

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
+
+from tests.support.kafka import consume_until
 from tousu_shared.events import ComplaintActionRecorded, Envelope, EventData
 from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.mongo import Document, journaled, mongo_database
 from tousu_shared.outbox import Lease, OutboxRelay, ensure_outbox_indexes, outbox_fields, outbox_push
 from tousu_shared.settings import MongoSettings, Topics
-
-from tests.support.kafka import consume_until
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)

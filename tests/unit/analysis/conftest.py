@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from tousu_analysis.domain import CustomerHistory, Rules, SimilarTemplates, analyze, load_rules
 from tousu_shared.events import (
     ComplaintAnalyzed,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
 from tousu_analysis.domain import CustomerHistory, HistoryItem, SimilarTemplates
 from tousu_shared.events import MaskedRepresentative
 

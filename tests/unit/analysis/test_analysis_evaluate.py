@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tousu_analysis.evaluate import Report, complaint_from_body, evaluate, main, read_records, render_text, to_json
 
 pytestmark = pytest.mark.unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from tousu_analysis.domain import SimilarTemplates
 from tousu_analysis.domain.profile import primary_label
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from tousu_analysis.domain import CustomerHistory, history_item_from, with_feedback, with_reopen
 from tousu_shared.events import Product
 

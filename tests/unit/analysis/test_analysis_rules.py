@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tousu_analysis.domain import RulesError, load_rules, parse_rules
 
 pytestmark = pytest.mark.unit

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from tousu_analysis.domain import SimilarTemplates
 
 pytestmark = pytest.mark.unit

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tousu_analysis.domain import InMemoryTemplateIndex, TemplateCandidate, prepare, similar_templates
 from tousu_analysis.domain.matter import jaccard_from_bands, signature
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tousu_escalation.domain.policy import PolicyError, load_policy, parse_policy
 from tousu_escalation.domain.routing import RoutingContext, add_working_days, route
 from tousu_shared.events import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from tousu_shared.codec import MalformedRecord, decode, encode
 from tousu_shared.events import ComplaintReceived, Envelope, EventData, MaskedCustomer, Product
 

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 import structlog
+
 from tousu_shared.logging import configure_logging, get_logger, scrub
 
 pytestmark = pytest.mark.unit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
+
 from tousu_shared.retry import Backoff, PermanentError, RetriesExhausted, classify, retry
 
 pytestmark = pytest.mark.unit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+
 from tousu_shared.settings import KafkaSettings, MongoSettings, ServiceSettings, Topics
 
 pytestmark = pytest.mark.unit

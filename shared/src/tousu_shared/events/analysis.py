@@ -95,6 +95,11 @@ class ComplaintAnalyzed(EventData):
     received_at: datetime = Field(description="When intake received the complaint.")
     due_at: datetime = Field(description="Regulatory due date from intake.")
     complainant_count: int = Field(default=1, ge=1, description="People in this complaint.")
+    participants_estimate: int | None = Field(
+        default=None,
+        description="People acting together by the text of a collective complaint (e.g. 二十多户业主 → 20), "
+        "when larger than `complainant_count`; the evidence is on the `collective` signal.",
+    )
     dimensions: Dimensions = Field(description="The five dimension scores.")
     overall_score: int = Field(ge=0, le=100, description="Weighted overall score (drives standard tiers).")
     signals: list[Signal] = Field(default_factory=list, description="Signals that fired.")

@@ -29,6 +29,10 @@ class ComplaintRouted(EventData):
     response_due_at: datetime = Field(description="Route response target.")
     incident_id: str | None = Field(default=None, description="Incident the complaint belongs to.")
     reroute_of: str | None = Field(default=None, description="Previous route when this is a re-route.")
+    merged_into: str | None = Field(
+        default=None,
+        description="Open complaint of the same customer and matter this one was merged into (its regulatory clock).",
+    )
     policy_version: str = Field(description="Version of the routing policy.")
     routed_at: datetime = Field(description="When it was routed.")
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tousu_shared.events import ComplaintAnalyzed, ComplaintReceived, Matter, Signal
-from tousu_shared.events.base import Level
-
 from tousu_analysis.domain import matter as matters
 from tousu_analysis.domain.dimensions import level_of, overall_score, score_dimensions
 from tousu_analysis.domain.facts import Facts, demand_types, emotion_intensity, text_spans
 from tousu_analysis.domain.history import CustomerHistory, HistoryItem, ladder_rank
+from tousu_analysis.domain.participants import claimed_participants
 from tousu_analysis.domain.profile import build_profile
 from tousu_analysis.domain.repeat import RepeatInput, linked_items, repeat_risk
 from tousu_analysis.domain.rules import Rules
 from tousu_analysis.domain.signals import detect_signals
 from tousu_analysis.domain.templates import SimilarTemplates
 from tousu_analysis.domain.text import TextView, normalise
+from tousu_shared.events import ComplaintAnalyzed, ComplaintReceived, Matter, Signal
+from tousu_shared.events.base import Level
 
 _LEVELS: list[Level] = ["low", "medium", "high", "critical"]
 
@@ -164,6 +164,7 @@ def _assemble(
     dimensions = score_dimensions(facts, rules)
     names = set(facts.signals)
     overall = overall_score(dimensions, signals=names, rules=rules)
+    participants, signal_list = _participants(complaint, prep, signal_list)
     return ComplaintAnalyzed(
         complaint_id=complaint.complaint_id,
         customer_key=complaint.customer_key,
@@ -171,6 +172,7 @@ def _assemble(
         received_at=complaint.received_at,
         due_at=complaint.due_at,
         complainant_count=complaint.complainant_count,
+        participants_estimate=participants,
         dimensions=dimensions,
         overall_score=overall,
         signals=signal_list,
@@ -190,3 +192,22 @@ def _assemble(
         analyzer_version=analyzer_version,
         analyzed_at=now,
     )
+
+
+def _participants(
+    complaint: ComplaintReceived, prep: Prepared, signal_list: list[Signal]
+) -> tuple[int | None, list[Signal]]:
+    """A collective complaint's head-count from its text, with the span added to the signal's evidence."""
+    collective = next((s for s in signal_list if s.name == "collective"), None)
+    claimed = claimed_participants(view=prep.view) if collective else None
+    if collective is None or claimed is None or claimed[0] <= complainant_count_of(complaint):
+        return None, signal_list
+    count, span = claimed
+    updated = collective.model_copy(update={"evidence": [*collective.evidence, span]})
+    return count, [updated if s is collective else s for s in signal_list]
+
+
+def complainant_count_of(complaint: ComplaintReceived) -> int:
+    """People named by the channel in the complaint itself."""
+    return complaint.complainant_count
+

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tousu_shared.events import Dimensions, DimensionScore, Evidence
-from tousu_shared.events.base import Level
-
 from tousu_analysis.domain.facts import Facts
 from tousu_analysis.domain.rules import Rules, Thresholds
+from tousu_shared.events import Dimensions, DimensionScore, Evidence
+from tousu_shared.events.base import Level
 
 
 @dataclass

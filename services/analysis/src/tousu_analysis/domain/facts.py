@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tousu_shared.events import ComplaintReceived, Evidence, RepeatRisk, Signal
-
 from tousu_analysis.domain.history import HistoryItem
 from tousu_analysis.domain.rules import Rules
 from tousu_analysis.domain.templates import SimilarTemplates
 from tousu_analysis.domain.text import TextView
+from tousu_shared.events import ComplaintReceived, Evidence, RepeatRisk, Signal
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from tousu_shared.events import ComplaintAnalyzed
 
 Satisfaction = Literal["satisfied", "basically_satisfied", "unsatisfied"]

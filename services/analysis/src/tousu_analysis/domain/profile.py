@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tousu_shared.events import ProfileLabel
-
 from tousu_analysis.domain.facts import Facts
 from tousu_analysis.domain.rules import ProfileCondition, Rules
+from tousu_shared.events import ProfileLabel
 
 
 def _holds(condition: ProfileCondition, facts: Facts, rules: Rules, index: int) -> bool:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tousu_shared.events import RepeatRisk, RiskFactor
-
 from tousu_analysis.domain.history import CustomerHistory, HistoryItem
 from tousu_analysis.domain.matter import jaccard_from_bands
 from tousu_analysis.domain.rules import RepeatLevel, Rules
+from tousu_shared.events import RepeatRisk, RiskFactor
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tousu_shared.events import ComplaintReceived, Evidence, Signal
-
 from tousu_analysis.domain.lexicon import Match
 from tousu_analysis.domain.rules import ContextPolicy, Rules, SignalRule, Triggers
 from tousu_analysis.domain.templates import SimilarTemplates
 from tousu_analysis.domain.text import TextView, normalise
+from tousu_shared.events import ComplaintReceived, Evidence, Signal
 
 MAX_TEXT_EVIDENCE = 5
 _FIRST_INT = re.compile(r"\d+")

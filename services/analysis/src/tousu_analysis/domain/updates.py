@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from tousu_shared.events import ComplaintActionRecorded, ComplaintFeedbackReceived, ComplaintReopened
 
 from tousu_analysis.domain.history import HistoryItem, Satisfaction, with_action, with_feedback, with_reopen
+from tousu_shared.events import ComplaintActionRecorded, ComplaintFeedbackReceived, ComplaintReopened
 
 FactKind = Literal["feedback", "reopen", "action"]
 

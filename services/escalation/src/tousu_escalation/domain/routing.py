@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 
 import chinese_calendar
 from pydantic import BaseModel, ConfigDict, Field
-from tousu_shared.events import ComplaintAnalyzed
 
 from tousu_escalation.domain.policy import Condition, Policy, RouteRule, Target
+from tousu_shared.events import ComplaintAnalyzed
 
 AddWorkingDays = Callable[[datetime, int], datetime]
 
@@ -62,13 +62,18 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return current
 
 
+def head_count(analysis: ComplaintAnalyzed) -> int:
+    """People in the complaint: the channel's count, or more when the text of a collective complaint says so."""
+    return max(analysis.complainant_count, analysis.participants_estimate or 0)
+
+
 def _holds(condition: Condition, analysis: ComplaintAnalyzed, context: RoutingContext) -> bool:
     signals = {s.name for s in analysis.signals}
     checks = [
         not condition.signals_any or bool(signals & set(condition.signals_any)),
         set(condition.signals_all) <= signals,
         not condition.repeat_bands or analysis.repeat_risk.band in condition.repeat_bands,
-        condition.min_complainants is None or analysis.complainant_count >= condition.min_complainants,
+        condition.min_complainants is None or head_count(analysis) >= condition.min_complainants,
         condition.min_cluster_customers is None or context.cluster_customers_7d >= condition.min_cluster_customers,
     ]
     return all(checks)
@@ -83,7 +88,7 @@ def _explain(condition: Condition, analysis: ComplaintAnalyzed, context: Routing
     if condition.repeat_bands:
         parts.append(f"repeat risk {analysis.repeat_risk.band} ({analysis.repeat_risk.score:.2f})")
     if condition.min_complainants is not None:
-        parts.append(f"{analysis.complainant_count} complainants ≥ {condition.min_complainants}")
+        parts.append(f"{head_count(analysis)} complainants ≥ {condition.min_complainants}")
     if condition.min_cluster_customers is not None:
         parts.append(
             f"{context.cluster_customers_7d} customers, same matter, 7 days ≥ {condition.min_cluster_customers}"
