@@ -17,17 +17,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
-from tousu_escalation.domain.policy import Policy, load_policy
-from tousu_escalation.domain.routing import RoutingContext, route
-from tousu_shared.events import (
-    ComplaintAnalyzed,
-    ComplaintReceived,
-    MaskedCustomer,
-    MaskedRepresentative,
-    MediaInfo,
-    Product,
-    RegulatorInfo,
-)
 
 from tousu_analysis.domain import (
     CustomerHistory,
@@ -41,6 +30,17 @@ from tousu_analysis.domain import (
 )
 from tousu_analysis.domain.matter import jaccard
 from tousu_analysis.domain.profile import primary_label
+from tousu_escalation.domain.policy import Policy, load_policy
+from tousu_escalation.domain.routing import RoutingContext, route
+from tousu_shared.events import (
+    ComplaintAnalyzed,
+    ComplaintReceived,
+    MaskedCustomer,
+    MaskedRepresentative,
+    MediaInfo,
+    Product,
+    RegulatorInfo,
+)
 
 ANALYZER_VERSION = "evaluate"
 EVAL_KEY = b"tousu-evaluate"
