@@ -143,14 +143,14 @@ def subscribe(
     group_id: str,
     consumer: EventConsumer,
     settings: KafkaSettings,
-) -> None:
+) -> Any:
     """Register a subscriber that commits only after the event's effect is stored (MANUAL ack)."""
 
     async def on_record(message: KafkaMessage) -> None:
         await consumer.process(failed_record(message))
         await message.ack()
 
-    broker.subscriber(
+    subscriber = broker.subscriber(
         *topics,
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
@@ -160,4 +160,6 @@ def subscribe(
         max_poll_interval_ms=600_000,
         decoder=_raw_decoder,
         title=f"{group_id}:{','.join(topics)}",
-    )(on_record)
+    )
+    subscriber(on_record)
+    return subscriber

@@ -47,7 +47,7 @@ class Runtime:
         self._relays: list[OutboxRelay] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._task_factories: list[Callable[[], Coroutine[Any, Any, Any]]] = []
-        self._has_subscribers = False
+        self._subscribers: list[Any] = []
         self.fatal: str | None = None
 
     @property
@@ -70,10 +70,10 @@ class Runtime:
             metrics=self.metrics,
             policy=RetryPolicy(s.retry_attempts, Backoff(s.retry_base_delay_s, s.retry_max_delay_s)),
         )
-        subscribe(
+        subscriber = subscribe(
             self.broker, topics=topics, group_id=group_id(self.name), consumer=consumer, settings=self.settings.kafka
         )
-        self._has_subscribers = True
+        self._subscribers.append(subscriber)  # the broker holds its subscribers only weakly
         return consumer
 
     async def outbox(self, collection: str) -> OutboxRelay:
@@ -116,8 +116,9 @@ class Runtime:
                 on_retry=lambda kind, n, exc: log.warning("waiting for Kafka", attempt=n, error=str(exc)[:200]),
             )
             self._tasks += [asyncio.create_task(r.run(), name="outbox-relay") for r in self._relays]
-            if self._has_subscribers:
+            if self._subscribers:
                 await retry(self.broker.start, attempts=1_000_000, backoff=Backoff(0.5, 5.0))
+                self._tasks.append(asyncio.create_task(self._lag_loop(), name="consumer-lag"))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -126,6 +127,32 @@ class Runtime:
             raise
         self.kafka_ready.set()
         log.info("kafka connected", bootstrap=self.settings.kafka.bootstrap_servers)
+
+    async def _lag_loop(self) -> None:
+        """Export records-behind per assigned partition (`tousu_consumer_lag`), e.g. for autoscaling."""
+        exported: set[tuple[str, str]] = set()
+        while True:
+            await asyncio.sleep(self.settings.metrics.consumer_lag_interval_s)
+            current: set[tuple[str, str]] = set()
+            for subscriber in self._subscribers:
+                current |= await self._export_lag(getattr(subscriber, "consumer", None))
+            for topic, partition in exported - current:  # revoked partitions stop reporting
+                self.metrics.consumer_lag.remove(self.name, topic, partition)
+            exported = current
+
+    async def _export_lag(self, consumer: Any) -> set[tuple[str, str]]:
+        seen: set[tuple[str, str]] = set()
+        for tp in consumer.assignment() if consumer is not None else ():
+            highwater = consumer.highwater(tp)
+            try:
+                position = await asyncio.wait_for(consumer.position(tp), timeout=1.0)
+            except Exception:  # no position yet (rebalancing): skip this round
+                continue
+            if highwater is not None:
+                lag = max(highwater - position, 0)
+                self.metrics.consumer_lag.labels(self.name, tp.topic, str(tp.partition)).set(lag)
+                seen.add((tp.topic, str(tp.partition)))
+        return seen
 
     async def _start_kafka(self) -> None:
         if self.settings.kafka.create_topics:
@@ -142,7 +169,7 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop consuming first, then background work, then the clients."""
-        if self._has_subscribers and self.kafka_ready.is_set():
+        if self._subscribers and self.kafka_ready.is_set():
             await self.broker.stop()
         for task in self._tasks:
             task.cancel()
