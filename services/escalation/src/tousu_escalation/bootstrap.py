@@ -1,28 +1,150 @@
-"""Composition root of the escalation service."""
+"""Composition root of the escalation service: the only place that builds adapters and loops."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
 from fastapi import FastAPI
 
-from tousu_shared.events import EVENT_TYPES, EventData
-from tousu_shared.events.envelope import Envelope
-from tousu_shared.logging import get_logger
+from tousu_escalation.adapters.cases import CaseRepository
+from tousu_escalation.adapters.incidents import IncidentRepository
+from tousu_escalation.config import EscalationSettings
+from tousu_escalation.domain.clock_policy import load_clock_policy
+from tousu_escalation.domain.incidents import IncidentRules
+from tousu_escalation.domain.policy import load_policy
+from tousu_escalation.handlers import build_handlers
+from tousu_escalation.incident_desk import IncidentDesk
+from tousu_escalation.lifecycle import Lifecycle
+from tousu_escalation.metrics import EscalationMetrics
+from tousu_escalation.notifier import Notification, Notifier, NullNotifier, WebhookNotifier
+from tousu_escalation.scanner import ClockScanner
+from tousu_escalation.service import EscalationService, Policies
+from tousu_shared.deadletter import FailedRecord
+from tousu_shared.metrics import ServiceMetrics
+from tousu_shared.retry import Backoff
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
-log = get_logger("tousu.escalation")
+Clock = Callable[[], datetime]
 
 
-async def _log_event(envelope: Envelope[EventData]) -> None:
-    log.info("event received", event_type=envelope.type, ce_id=envelope.id, subject=envelope.subject)
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
-async def setup(runtime: Runtime) -> None:
-    """Subscribe to the topics this service consumes."""
-    handlers = dict.fromkeys(EVENT_TYPES, _log_event)
-    runtime.consume(topics=[runtime.topics.analysis, runtime.topics.intake, runtime.topics.followup], handlers=handlers)
+def load_policies(esc: EscalationSettings) -> Policies:
+    """Load and validate both policies (fails fast at start-up)."""
+    rules = IncidentRules(
+        group_threshold=esc.group_threshold,
+        major_threshold=esc.major_threshold,
+        window=timedelta(days=esc.cluster_window_days),
+    )
+    return Policies(
+        policy=load_policy(path=esc.policy_path),
+        clock_policy=load_clock_policy(path=esc.clock_policy_path),
+        rules=rules,
+        urgent_queues=esc.urgent_queues,
+    )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the escalation service app."""
-    return build_app(settings or Settings.load("escalation"), title="tousu escalation", setup=setup)
+def webhook_notifier(*, esc: EscalationSettings, runtime: Runtime, metrics: EscalationMetrics) -> Notifier:
+    """The webhook adapter, or paging disabled when no URL is configured."""
+    if not esc.webhook_urls:
+        return NullNotifier()
+
+    async def dead_letter(notification: Notification, error: str, attempts: int) -> None:
+        record = FailedRecord(
+            topic=f"webhook:{notification.queue}",
+            partition=-1,
+            offset=-1,
+            key=notification.customer_key.encode(),
+            value=notification.body,
+            headers=[
+                ("ce_subject", notification.complaint_id.encode()),
+                ("notification_kind", notification.kind.encode()),
+            ],
+        )
+        await runtime.deadletters.publish(record, error=error, attempts=attempts)
+
+    return WebhookNotifier(
+        urls=esc.webhook_urls,
+        secret=esc.webhook_secret,
+        dead_letter=dead_letter,
+        metrics=metrics,
+        attempts=esc.webhook_attempts,
+        timeout_s=esc.webhook_timeout_s,
+        backoff=Backoff(esc.webhook_backoff_base_s, esc.webhook_backoff_max_s),
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    escalation: EscalationSettings | None = None,
+    notifier: Notifier | None = None,
+    now: Clock = _utcnow,
+) -> FastAPI:
+    """Build the escalation service app (policies are validated here, before anything starts)."""
+    esc = escalation or EscalationSettings()
+    policies = load_policies(esc)
+    service_metrics = ServiceMetrics(service="escalation")
+    metrics = EscalationMetrics(service_metrics.registry)
+
+    async def setup(runtime: Runtime) -> None:
+        cases_coll, incidents_coll = runtime.collection_name("cases"), runtime.collection_name("incidents")
+        cases = CaseRepository(runtime.db[cases_coll], topics=runtime.topics)
+        incidents = IncidentRepository(runtime.db[incidents_coll], topics=runtime.topics)
+        await cases.ensure_indexes()
+        await incidents.ensure_indexes()
+        relays = [await runtime.outbox(cases_coll), await runtime.outbox(incidents_coll)]
+
+        def wake() -> None:
+            for relay in relays:
+                relay.notify()
+
+        pager = notifier or webhook_notifier(esc=esc, runtime=runtime, metrics=metrics)
+        desk = IncidentDesk(
+            incidents=incidents,
+            cases=cases,
+            policy=policies.policy,
+            rules=policies.rules,
+            notifier=pager,
+            metrics=metrics,
+            wake=wake,
+        )
+        service = EscalationService(
+            cases=cases,
+            incidents=incidents,
+            desk=desk,
+            policies=policies,
+            metrics=metrics,
+            notifier=pager,
+            wake=wake,
+            now=now,
+        )
+        lifecycle = Lifecycle(cases=cases, policies=policies, metrics=metrics, wake=wake, now=now)
+        scanner = ClockScanner(
+            cases=cases,
+            incidents=incidents,
+            policy=policies.clock_policy,
+            metrics=metrics,
+            notifier=pager,
+            wake=wake,
+            now=now,
+            interval_s=esc.scan_interval_s,
+            batch=esc.scan_batch,
+            lease_s=esc.claim_lease_s,
+            gauge_interval_s=esc.gauge_interval_s,
+        )
+        topics = runtime.topics
+        runtime.consume(
+            topics=[topics.analysis, topics.intake, topics.followup],
+            handlers=build_handlers(service=service, lifecycle=lifecycle),
+            ledger=False,
+        )
+        runtime.background(scanner.run)
+        runtime.background(pager.run)
+
+    settings = settings or Settings.load("escalation")
+    return build_app(settings, title="tousu escalation", setup=setup, metrics=service_metrics)

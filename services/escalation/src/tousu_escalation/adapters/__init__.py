@@ -1,0 +1,1 @@
+"""MongoDB adapters of the escalation service: cases (routing + clocks) and incidents."""

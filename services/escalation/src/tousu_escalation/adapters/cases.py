@@ -1,0 +1,171 @@
+"""Cases collection: one document per complaint holding routing, clocks and its outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from tousu_escalation.adapters.documents import from_document, to_document
+from tousu_escalation.domain.case import Case
+from tousu_escalation.domain.incidents import Neighbour
+from tousu_shared.events.base import EventData
+from tousu_shared.events.envelope import Envelope
+from tousu_shared.mongo import Document, journaled
+from tousu_shared.outbox import outbox_fields, outbox_push
+from tousu_shared.settings import Topics
+
+APPLIED_KEEP = 200  # recent event ids kept per case for effect-keyed idempotency
+Envelopes = list[Envelope[EventData]]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A case as loaded, with what optimistic concurrency and idempotency need."""
+
+    case: Case
+    rev: int
+    applied: frozenset[str]
+
+
+class CaseRepository:
+    """Speaks `Case`; every write is journaled, revision-checked and carries its events."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, topics: Topics) -> None:
+        self._coll = journaled(collection)
+        self._topics = topics
+
+    async def ensure_indexes(self) -> None:
+        """The scanner's due range, the cluster lookup, the same-matter lookup, the overdue count."""
+        await self._coll.create_index([("next_due_at", ASCENDING)], name="next_due_at")
+        await self._coll.create_index([("cluster_keys", ASCENDING), ("received_at", ASCENDING)], name="cluster")
+        await self._coll.create_index(
+            [("customer_key", ASCENDING), ("matter_key", ASCENDING), ("status", ASCENDING)], name="same_matter"
+        )
+        await self._coll.create_index([("overdue", ASCENDING)], name="overdue")
+
+    async def get(self, complaint_id: str) -> Stored | None:
+        """The case, or None."""
+        doc = await self._coll.find_one({"_id": complaint_id}, {"outbox": 0})
+        return _stored(doc) if doc else None
+
+    async def insert(
+        self, *, case: Case, next_due_at: datetime | None, event_id: str, events: Envelopes, now: datetime
+    ) -> bool:
+        """Store a new case with its events; False when it already exists."""
+        doc = {
+            "_id": case.complaint_id,
+            **to_document(case, next_due_at=next_due_at),
+            "rev": 1,
+            "applied": [event_id],
+            **outbox_fields(events, topics=self._topics, now=now),
+        }
+        try:
+            await self._coll.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def save(
+        self,
+        *,
+        stored: Stored,
+        case: Case,
+        next_due_at: datetime | None,
+        events: Envelopes,
+        now: datetime,
+        event_id: str | None = None,
+        release_claim: bool = False,
+    ) -> bool:
+        """Replace the state if nobody changed it since it was loaded; False on a concurrent change."""
+        update: Document = {"$set": to_document(case, next_due_at=next_due_at), "$inc": {"rev": 1}}
+        if events:
+            push = outbox_push(events, topics=self._topics, now=now)
+            update["$set"].update(push["$set"])
+            update |= {"$push": push["$push"], "$min": push["$min"]}
+        if event_id:
+            update.setdefault("$push", {})["applied"] = {"$each": [event_id], "$slice": -APPLIED_KEEP}
+        if release_claim:
+            update["$unset"] = {"claim_owner": "", "claim_until": ""}
+        result = await self._coll.update_one({"_id": case.complaint_id, "rev": stored.rev}, update)
+        return result.modified_count == 1
+
+    async def neighbours(self, *, keys: list[str], since: datetime, until: datetime) -> list[Neighbour]:
+        """Recent complaints sharing a cluster key: an index range per key, never a collection scan."""
+        if not keys:
+            return []
+        query = {"cluster_keys": {"$in": keys}, "received_at": {"$gte": since, "$lte": until}}
+        docs = await self._coll.find(query, {"customer_key": 1, "cluster_keys": 1, "received_at": 1}).to_list()
+        return [
+            Neighbour(
+                complaint_id=d["_id"],
+                customer_key=d["customer_key"],
+                keys=d["cluster_keys"],
+                received_at=d["received_at"],
+            )
+            for d in docs
+        ]
+
+    async def open_same_matter(self, *, customer_key: str, matter_key: str, exclude: str) -> Stored | None:
+        """The customer's open, not itself merged, complaint on the same matter (for merging)."""
+        query = {
+            "customer_key": customer_key,
+            "matter_key": matter_key,
+            "status": "open",
+            "merged_into": None,
+            "_id": {"$ne": exclude},
+        }
+        doc = await self._coll.find_one(query, {"outbox": 0}, sort=[("received_at", ASCENDING)])
+        return _stored(doc) if doc else None
+
+    async def many(self, complaint_ids: list[str]) -> list[Stored]:
+        """Several cases by id."""
+        docs = await self._coll.find({"_id": {"$in": complaint_ids}}, {"outbox": 0}).to_list()
+        return [_stored(d) for d in docs]
+
+    async def reroute(self, *, changes: list[tuple[Stored, Case, Envelopes]], now: datetime) -> int:
+        """Store re-routed members in one bulk write (revision-checked); returns how many changed."""
+        if not changes:
+            return 0
+        ops: list[Any] = []
+        for stored, case, events in changes:
+            push = outbox_push(events, topics=self._topics, now=now)
+            doc = to_document(case, next_due_at=None)
+            fields = {k: doc[k] for k in ("routing", "incident_id")} | push["$set"]
+            ops.append(
+                UpdateOne(
+                    {"_id": case.complaint_id, "rev": stored.rev},
+                    {"$set": fields, "$inc": {"rev": 1}, "$push": push["$push"], "$min": push["$min"]},
+                )
+            )
+        result = await self._coll.bulk_write(ops, ordered=False)
+        return result.modified_count
+
+    async def claim_due(self, *, now: datetime, owner: str, lease: timedelta) -> Stored | None:
+        """Atomically reserve one case whose clocks need attention (never two holders at a time)."""
+        doc = await self._coll.find_one_and_update(
+            {"next_due_at": {"$lte": now}, "$or": [{"claim_until": None}, {"claim_until": {"$lt": now}}]},
+            {"$set": {"claim_owner": owner, "claim_until": now + lease}},
+            projection={"outbox": 0},
+            sort=[("next_due_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return _stored(doc) if doc else None
+
+    async def release(self, *, complaint_id: str, owner: str) -> None:
+        """Give a claim back without changing the case."""
+        await self._coll.update_one(
+            {"_id": complaint_id, "claim_owner": owner}, {"$unset": {"claim_owner": "", "claim_until": ""}}
+        )
+
+    async def count_overdue(self) -> int:
+        """Complaints with a breached running clock."""
+        return await self._coll.count_documents({"overdue": True})
+
+
+def _stored(doc: Document) -> Stored:
+    return Stored(case=from_document(doc), rev=int(doc.get("rev", 0)), applied=frozenset(doc.get("applied", [])))

@@ -1,0 +1,96 @@
+"""Incidents collection: one document per incident, at most one open incident per matter key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from tousu_escalation.domain.incidents import IncidentView
+from tousu_shared.events.base import EventData
+from tousu_shared.events.envelope import Envelope
+from tousu_shared.mongo import Document, journaled
+from tousu_shared.outbox import outbox_fields, outbox_push
+from tousu_shared.settings import Topics
+
+VIEW_FIELDS = tuple(f for f in IncidentView.model_fields if f != "incident_id")
+
+
+@dataclass(frozen=True)
+class StoredIncident:
+    """An incident as loaded, with its revision for optimistic concurrency."""
+
+    view: IncidentView
+    rev: int
+
+
+class IncidentRepository:
+    """Speaks `IncidentView`; the matter lookup is one indexed query on the open incidents' keys."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, topics: Topics) -> None:
+        self._coll = journaled(collection)
+        self._topics = topics
+
+    async def ensure_indexes(self) -> None:
+        """A unique open incident per key (two instances cannot open twins); the gauge's count."""
+        await self._coll.create_index(
+            [("key", ASCENDING)], name="open_key", unique=True, partialFilterExpression={"status": "open"}
+        )
+        await self._coll.create_index([("status", ASCENDING), ("kind", ASCENDING)], name="status_kind")
+
+    async def get(self, incident_id: str) -> StoredIncident | None:
+        """One incident by id."""
+        doc = await self._coll.find_one({"_id": incident_id}, {"outbox": 0})
+        return _stored(doc) if doc else None
+
+    async def find_open(self, *, keys: list[str]) -> StoredIncident | None:
+        """The open incident of any of these matter keys (the oldest when several)."""
+        if not keys:
+            return None
+        doc = await self._coll.find_one(
+            {"key": {"$in": keys}, "status": "open"}, {"outbox": 0}, sort=[("opened_at", ASCENDING)]
+        )
+        return _stored(doc) if doc else None
+
+    async def open(self, *, view: IncidentView, event: Envelope[EventData], now: datetime) -> bool:
+        """Insert a new incident with its `incident.opened`; False when it (or a twin for the key) exists."""
+        doc = {
+            "_id": view.incident_id,
+            **view.model_dump(exclude={"incident_id"}),
+            "status": "open",
+            "rev": 1,
+            "updated_at": now,
+            **outbox_fields([event], topics=self._topics, now=now),
+        }
+        try:
+            await self._coll.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def join(
+        self, *, stored: StoredIncident, view: IncidentView, event: Envelope[EventData], now: datetime
+    ) -> bool:
+        """Store the grown incident with its `incident.updated`; False on a concurrent change."""
+        push = outbox_push([event], topics=self._topics, now=now)
+        fields = {k: getattr(view, k) for k in ("customers", "complaint_ids", "major")} | {"updated_at": now}
+        result = await self._coll.update_one(
+            {"_id": view.incident_id, "rev": stored.rev},
+            {"$set": fields | push["$set"], "$inc": {"rev": 1}, "$push": push["$push"], "$min": push["$min"]},
+        )
+        return result.modified_count == 1
+
+    async def count_open(self) -> dict[str, int]:
+        """Open incidents per kind."""
+        rows = await self._coll.aggregate(
+            [{"$match": {"status": "open"}}, {"$group": {"_id": "$kind", "n": {"$sum": 1}}}]
+        )
+        return {row["_id"]: int(row["n"]) async for row in rows}
+
+
+def _stored(doc: Document) -> StoredIncident:
+    view = IncidentView.model_validate({"incident_id": doc["_id"], **{k: doc[k] for k in VIEW_FIELDS}})
+    return StoredIncident(view=view, rev=int(doc.get("rev", 0)))

@@ -1,0 +1,1 @@
+"""The default, versioned clock policy of the escalation service (data, not code)."""

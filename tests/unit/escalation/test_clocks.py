@@ -1,0 +1,188 @@
+"""Clock policy as data: 15 days, extensions to 30/60, pause/resume, restart, warnings and breaches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from tests.unit.escalation.escalation_builders import action
+from tousu_escalation.domain import clocks as clk
+from tousu_escalation.domain.case import Case, apply_action, next_tier
+from tousu_escalation.domain.clock_policy import ClockPolicy, ClockPolicyError, load_clock_policy, parse_clock_policy
+from tousu_escalation.domain.policy import Policy, load_policy
+
+pytestmark = pytest.mark.unit
+T0 = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing, three days before National Day
+CST = timezone(timedelta(hours=8))
+DAY = timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def policy() -> ClockPolicy:
+    return load_clock_policy()
+
+
+@pytest.fixture(scope="module")
+def routing_policy() -> Policy:
+    return load_policy()
+
+
+def regulatory(policy: ClockPolicy, start: datetime = T0) -> clk.Clock:
+    return clk.start_clock(kind="regulatory", started_at=start, policy=policy)
+
+
+def test_regulatory_clock_is_15_calendar_days_even_across_national_day(policy: ClockPolicy) -> None:
+    assert regulatory(policy).due_at == T0 + 15 * DAY
+
+
+def test_first_contact_clock_is_one_working_day_across_national_day(policy: ClockPolicy) -> None:
+    start = datetime(2026, 9, 30, 10, tzinfo=CST)
+    clock = clk.start_clock(kind="first_contact", started_at=start, policy=policy)
+    assert clock.due_at == datetime(2026, 10, 8, 10, tzinfo=CST)
+    # warnings count working time: 50 % is the evening before the holiday, not its middle
+    assert clk.threshold_at(clock, 0.5, policy=policy) == datetime(2026, 9, 30, 22, tzinfo=CST)
+    assert clk.next_due_at(clock, policy=policy) == datetime(2026, 9, 30, 22, tzinfo=CST)
+
+
+def test_warnings_fire_once_each_in_order_then_the_breach(policy: ClockPolicy) -> None:
+    clock = regulatory(policy)
+    clock, alerts = clk.advance(clock, now=T0 + 7 * DAY, policy=policy)
+    assert alerts == []
+    clock, alerts = clk.advance(clock, now=T0 + 12 * DAY, policy=policy)
+    assert [a.threshold for a in alerts if isinstance(a, clk.Warned)] == [0.5, 0.75]
+    clock, alerts = clk.advance(clock, now=T0 + 12 * DAY, policy=policy)
+    assert alerts == []
+    assert clk.next_due_at(clock, policy=policy) == T0 + 13.5 * DAY
+    clock, alerts = clk.advance(clock, now=T0 + 15 * DAY, policy=policy)
+    assert alerts == [clk.Breached(kind="regulatory", level=1, due_at=T0 + 15 * DAY, overdue_seconds=0)]
+
+
+def test_a_breached_clock_keeps_escalating_every_24_hours_with_rising_level(policy: ClockPolicy) -> None:
+    clock, _ = clk.advance(regulatory(policy), now=T0 + 15 * DAY, policy=policy)
+    assert clk.next_due_at(clock, policy=policy) == T0 + 16 * DAY
+    clock, alerts = clk.advance(clock, now=T0 + 16 * DAY + timedelta(hours=1), policy=policy)
+    assert [a.level for a in alerts if isinstance(a, clk.Breached)] == [2]
+    assert policy.breach.queue(level=2, current="frontline") == "management"
+    assert policy.breach.queue(level=1, current="frontline") == "frontline"
+    assert policy.breach.queue(level=9, current="frontline") == "compliance_officer"
+
+
+def test_a_late_scan_sends_the_breach_not_stale_warnings(policy: ClockPolicy) -> None:
+    clock, alerts = clk.advance(regulatory(policy), now=T0 + 16 * DAY, policy=policy)
+    assert [type(a) for a in alerts] == [clk.Breached]
+    assert clk.overdue(clocks=[clock])
+
+
+def test_first_extension_needs_a_reason_and_reaches_30_days(policy: ClockPolicy) -> None:
+    with pytest.raises(clk.ClockRefused, match="reason"):
+        clk.extend(regulatory(policy), policy=policy, reason=None, approver=None)
+    extended = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
+    assert extended.due_at == T0 + 30 * DAY
+    assert extended.extensions == 1
+
+
+def test_second_extension_needs_the_senior_approver_and_reaches_60_days(policy: ClockPolicy) -> None:
+    once = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
+    with pytest.raises(clk.ClockRefused, match="approver"):
+        clk.extend(once, policy=policy, reason="very complex", approver=None)
+    twice = clk.extend(once, policy=policy, reason="very complex", approver="vp-1", requested_due_at=T0 + 60 * DAY)
+    assert twice.due_at == T0 + 60 * DAY
+
+
+def test_a_third_extension_is_refused(policy: ClockPolicy) -> None:
+    clock = regulatory(policy)
+    for approver in (None, "vp-1"):
+        clock = clk.extend(clock, policy=policy, reason="complex", approver=approver)
+    with pytest.raises(clk.ClockRefused, match="extension 3 refused"):
+        clk.extend(clock, policy=policy, reason="again", approver="ceo")
+
+
+def test_an_extension_beyond_its_limit_is_refused(policy: ClockPolicy) -> None:
+    with pytest.raises(clk.ClockRefused, match="exceeds 30 days"):
+        clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None, requested_due_at=T0 + 31 * DAY)
+    once = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
+    with pytest.raises(clk.ClockRefused, match="exceeds 60 days"):
+        clk.extend(once, policy=policy, reason="x", approver="vp", requested_due_at=T0 + 61 * DAY)
+
+
+def test_an_extension_resets_the_warnings_for_the_new_deadline(policy: ClockPolicy) -> None:
+    clock, _ = clk.advance(regulatory(policy), now=T0 + 12 * DAY, policy=policy)
+    extended = clk.extend(clock, policy=policy, reason="complex", approver=None)
+    assert extended.warned == []
+    assert clk.next_due_at(extended, policy=policy) == T0 + 15 * DAY
+
+
+def test_pause_for_appraisal_excludes_the_paused_time(policy: ClockPolicy) -> None:
+    paused = clk.pause(regulatory(policy), at=T0 + 5 * DAY, state="appraisal", policy=policy)
+    assert clk.next_due_at(paused, policy=policy) is None
+    _, alerts = clk.advance(paused, now=T0 + 30 * DAY, policy=policy)
+    assert alerts == []
+    resumed = clk.resume(paused, at=T0 + 15 * DAY)
+    assert resumed.due_at == T0 + 25 * DAY
+    assert clk.threshold_at(resumed, 0.5, policy=policy) == T0 + 17.5 * DAY
+    # the extension limit moves by the paused time too
+    assert clk.extend(resumed, policy=policy, reason="r", approver=None).due_at == T0 + 40 * DAY
+
+
+def test_pause_only_for_the_states_the_policy_names(policy: ClockPolicy) -> None:
+    with pytest.raises(clk.ClockRefused):
+        clk.pause(regulatory(policy), at=T0, state="holiday", policy=policy)
+    first = clk.start_clock(kind="first_contact", started_at=T0, policy=policy)
+    with pytest.raises(clk.ClockRefused):
+        clk.pause(first, at=T0, state="mediation", policy=policy)
+    with pytest.raises(clk.ClockRefused):
+        clk.resume(regulatory(policy), at=T0)
+
+
+def test_new_facts_on_the_same_matter_restart_the_clock_from_their_receipt(policy: ClockPolicy) -> None:
+    extended = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
+    later = T0 + 10 * DAY
+    restarted = clk.merge(extended, received_at=later, new_facts=True, policy=policy)
+    assert (restarted.started_at, restarted.due_at, restarted.extensions) == (later, later + 15 * DAY, 0)
+    assert clk.merge(extended, received_at=later, new_facts=False, policy=policy) == extended
+
+
+def test_a_repeat_sharing_text_signature_brings_no_new_facts() -> None:
+    assert not clk.has_new_facts(open_signature=["b1", "b2"], new_signature=["b2", "b9"])
+    assert clk.has_new_facts(open_signature=["b1"], new_signature=["b7"])
+
+
+def test_contact_stops_the_first_contact_and_response_clocks_only(policy: ClockPolicy) -> None:
+    clocks = [clk.start_clock(kind=k, started_at=T0, policy=policy) for k in ("regulatory", "first_contact")]
+    clocks.append(clk.start_clock(kind="response", started_at=T0, policy=policy, due_at=T0 + DAY, basis="working"))
+    case = Case(complaint_id="C-1", customer_key="k", clocks=clocks)
+    after = apply_action(case, action=action("C-1", "k", "contacted", at=T0 + timedelta(hours=2)), policy=policy)
+    assert {c.kind: c.status for c in after.clocks} == {
+        "regulatory": "running",
+        "first_contact": "stopped",
+        "response": "stopped",
+    }
+    resolved = apply_action(after, action=action("C-1", "k", "resolved", at=T0 + DAY), policy=policy)
+    assert resolved.status == "resolved"
+    assert clk.earliest(clocks=resolved.clocks, policy=policy) is None
+
+
+def test_an_extension_action_moves_the_regulatory_clock_and_a_third_is_refused(policy: ClockPolicy) -> None:
+    case = Case(complaint_id="C-1", customer_key="k", clocks=[regulatory(policy)])
+    first = action("C-1", "k", "extension_requested", at=T0 + DAY, reason="complex", due_at=T0 + 30 * DAY)
+    second = action("C-1", "k", "extension_requested", at=T0 + 2 * DAY, reason="more", approver="vp")
+    case = apply_action(apply_action(case, action=first, policy=policy), action=second, policy=policy)
+    assert case.clocks[0].due_at == T0 + 60 * DAY
+    with pytest.raises(clk.ClockRefused):
+        apply_action(case, action=second, policy=policy)
+
+
+def test_reopen_goes_one_tier_up_and_a_management_hint_goes_to_l3(routing_policy: Policy) -> None:
+    assert next_tier(current="L1", hint=None, policy=routing_policy) == "L2"
+    assert next_tier(current="L2", hint=None, policy=routing_policy) == "L3"
+    assert next_tier(current="L3", hint=None, policy=routing_policy) == "L3"
+    assert next_tier(current=None, hint=None, policy=routing_policy) == "L2"
+    assert next_tier(current="L1", hint="management", policy=routing_policy) == "L3"
+
+
+def test_the_clock_policy_is_validated_at_load() -> None:
+    with pytest.raises(ClockPolicyError, match="ascending fractions"):
+        parse_clock_policy(text="version: x\nwarnings: [0.9, 0.5]\nclocks: {}\n")
+    with pytest.raises(ClockPolicyError, match="exactly one"):
+        parse_clock_policy(text="version: x\nwarnings: [0.5]\nclocks: {regulatory: {basis: calendar}}\n")
