@@ -17,6 +17,7 @@ from tousu_shared.settings import SERVICES, KafkaSettings, Settings
 app = typer.Typer(help="tousu (投诉): complaint intake, analysis, escalation and follow-up.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Inspect and re-drive dead-lettered events.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(importlib.import_module("tousu_intake.keys_cli").keys_app, name="keys")
 console = Console()
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where data, logs and the dev key live.")]
@@ -48,6 +49,26 @@ def serve(service: Annotated[str, typer.Argument(help="intake | analysis | escal
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+
+
+@app.command()
+def evaluate(
+    path: Annotated[Path, typer.Argument(help="Labelled JSONL: {body, expect} per line, in order.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run the analysis and routing domain code over a labelled file and print its figures."""
+    from tousu_analysis.evaluate import main as run_evaluation
+
+    raise typer.Exit(run_evaluation(path, as_json))
+
+
+@app.command()
+def docs(out: Annotated[Path, typer.Option("--out", help="Docs directory.")] = Path("docs")) -> None:
+    """Regenerate the event JSON Schemas and the AsyncAPI document from the code."""
+    from tousu_shared.docs import write_docs
+
+    for path in write_docs(out):
+        console.print(str(path))
 
 
 @dlq_app.command("list")

@@ -1,29 +1,107 @@
-"""Composition root of the intake service."""
+"""Composition root of the intake service: the only place that builds clients and wires adapters."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from fastapi import FastAPI
 
-from tousu_shared.events import EVENT_TYPES, EventData
-from tousu_shared.events.envelope import Envelope
+from tousu_intake import problems
+from tousu_intake.adapters.api_keys import ApiKeyRepository
+from tousu_intake.adapters.complaints import ComplaintRepository
+from tousu_intake.adapters.incidents import IncidentRepository
+from tousu_intake.auth import Authenticator
+from tousu_intake.auth_model import CHANNELS, SCOPES, ApiKey, hash_key
+from tousu_intake.config import IntakeSettings
+from tousu_intake.metrics import IntakeMetrics, RequestMetrics
+from tousu_intake.pii import PiiCipher
+from tousu_intake.readmodel import ReadModel
+from tousu_intake.routes import complaints, incidents
+from tousu_intake.service import IntakeService
+from tousu_intake.views import Views
 from tousu_shared.logging import get_logger
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
 log = get_logger("tousu.intake")
+DEV_KEY_ID = "key_dev"
+DESCRIPTION = (
+    "Channel systems register complaints (投诉受理) here; handlers record actions and follow-up answers; "
+    "everyone reads the current view fed by analysis, escalation and follow-up. "
+    "Auth: `Authorization: Bearer <api key>`. Errors: RFC 9457 problem+json."
+)
 
 
-async def _log_event(envelope: Envelope[EventData]) -> None:
-    log.info("event received", event_type=envelope.type, ce_id=envelope.id, subject=envelope.subject)
+@dataclass(frozen=True)
+class Intake:
+    """What the routes use, built once per process in the lifespan."""
+
+    service: IntakeService
+    views: Views
+    authenticator: Authenticator
 
 
-async def setup(runtime: Runtime) -> None:
-    """Subscribe to the downstream topics that feed the read model."""
-    handlers = dict.fromkeys(EVENT_TYPES, _log_event)
+async def upsert_dev_key(keys: ApiKeyRepository, *, secret: str) -> None:
+    """Development/test: the key from TOUSU_DEV_API_KEY gets every scope and channel (stored hashed)."""
+    key = ApiKey(
+        key_id=DEV_KEY_ID,
+        name="development key (tousu dev)",
+        channels=frozenset(CHANNELS),
+        scopes=frozenset(SCOPES),
+        read_all=True,
+    )
+    await keys.save(key, key_hash=hash_key(secret))
+    log.info("development API key installed", key_id=DEV_KEY_ID)
+
+
+async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetrics) -> Intake:
+    """Indexes, the dev key, the outbox relay and the read-model consumer; returns what routes need."""
+    settings = runtime.settings
+    complaints_repo = ComplaintRepository(runtime.db[runtime.collection_name("complaints")])
+    incidents_repo = IncidentRepository(runtime.db[runtime.collection_name("incidents")])
+    keys = ApiKeyRepository(runtime.db[runtime.collection_name("api_keys")])
+    for repo in (complaints_repo, incidents_repo, keys):
+        await repo.ensure_indexes()
+    if config.dev_api_key and settings.service.environment != "production":
+        await upsert_dev_key(keys, secret=config.dev_api_key)
+    relay = await runtime.outbox(runtime.collection_name("complaints"))
+    cipher = PiiCipher(config.pii_key)
+    secret = settings.service.customer_key_secret
+    readmodel = ReadModel(complaints=complaints_repo, incidents=incidents_repo)
     topics = runtime.topics
-    runtime.consume(topics=[topics.analysis, topics.escalation, topics.followup], handlers=handlers)
+    runtime.consume(topics=[topics.analysis, topics.escalation, topics.followup], handlers=readmodel.handlers())
+    service = IntakeService(
+        complaints=complaints_repo,
+        cipher=cipher,
+        topics=topics,
+        customer_key_secret=secret,
+        metrics=metrics,
+        notify=relay.notify,
+        clock_skew=timedelta(seconds=config.clock_skew_s),
+    )
+    views = Views(complaints=complaints_repo, incidents=incidents_repo, cipher=cipher, customer_key_secret=secret)
+    authenticator = Authenticator(
+        keys=keys, rate_per_s=config.rate_limit_per_s, burst=config.rate_limit_burst, cache_s=config.api_key_cache_s
+    )
+    return Intake(service=service, views=views, authenticator=authenticator)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the intake service app."""
-    return build_app(settings or Settings.load("intake"), title="tousu intake", setup=setup)
+def create_app(settings: Settings | None = None, *, intake: IntakeSettings | None = None) -> FastAPI:
+    """Build the intake service app (tests pass their own settings slices)."""
+    settings = settings or Settings.load("intake")
+    config = (intake or IntakeSettings()).checked(environment=settings.service.environment)
+    metrics = IntakeMetrics(service=settings.service.name)
+    apps: list[FastAPI] = []
+
+    async def setup(runtime: Runtime) -> None:
+        apps[0].state.intake = await wire(runtime, config=config, metrics=metrics)
+
+    app = build_app(settings, title="tousu intake 投诉受理", setup=setup, description=DESCRIPTION, metrics=metrics)
+    apps.append(app)
+    app.include_router(complaints.router)
+    app.include_router(incidents.router)
+    problems.install(app)
+    app.add_middleware(problems.BodyLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    return app

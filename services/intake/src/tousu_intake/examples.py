@@ -64,5 +64,6 @@ def body_examples(*pairs: tuple[str, dict[str, Any]]) -> dict[str, dict[str, Any
 
 COMPLAINT_EXAMPLES = body_examples(("中文: 重疾险理赔纠纷", COMPLAINT_ZH), ("English: credit-card fee", COMPLAINT_EN))
 ACTION_EXAMPLES = body_examples(("resolved 已处理", ACTION_RESOLVED), ("extension 延期", ACTION_EXTENSION))
-FEEDBACK_EXAMPLES = body_examples(("回访 follow-up answer", FEEDBACK),
-                                  ("unreachable 未接通", {"reached": False, "comment": "无人接听 / no answer"}))
+FEEDBACK_EXAMPLES = body_examples(
+    ("回访 follow-up answer", FEEDBACK), ("unreachable 未接通", {"reached": False, "comment": "无人接听 / no answer"})
+)

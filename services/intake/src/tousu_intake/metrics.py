@@ -20,15 +20,22 @@ class IntakeMetrics(ServiceMetrics):
         super().__post_init__()
         r = self.registry
         self.complaints_received = Counter(
-            "tousu_complaints_received_total", "Complaints registered (repeats excluded).",
-            ["channel", "product_line"], registry=r,
+            "tousu_complaints_received_total",
+            "Complaints registered (repeats excluded).",
+            ["channel", "product_line"],
+            registry=r,
         )
         self.actions_recorded = Counter(
-            "tousu_intake_updates_total", "Actions and feedback recorded.", ["event_type", "action"], registry=r,
+            "tousu_intake_updates_total",
+            "Actions and feedback recorded.",
+            ["event_type", "action"],
+            registry=r,
         )
         self.http_seconds = Histogram(
-            "tousu_http_request_duration_seconds", "HTTP request duration by route template.",
-            ["route", "method", "status"], registry=r,
+            "tousu_http_request_duration_seconds",
+            "HTTP request duration by route template.",
+            ["route", "method", "status"],
+            registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
 
@@ -58,4 +65,5 @@ class RequestMetrics:
             route: Any = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             self.metrics.http_seconds.labels(template, scope["method"], str(status[0])).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )

@@ -12,9 +12,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 def _fernet(secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tousu-intake", info=b"pii-at-rest").derive(
-        secret.encode()
-    )
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tousu-intake", info=b"pii-at-rest").derive(secret.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -26,15 +26,21 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     """Each invalid field as {field, reason}; never echoes the submitted value (it may be personal)."""
-    return [{"field": _field(tuple(e.get("loc", ()))), "reason": REASONS.get(e.get("type", ""), e.get("msg", ""))}
-            for e in exc.errors()]
+    return [
+        {"field": _field(tuple(e.get("loc", ()))), "reason": REASONS.get(e.get("type", ""), e.get("msg", ""))}
+        for e in exc.errors()
+    ]
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
-        return problem(400, "Malformed JSON", detail="the request body is not valid JSON",
-                       errors=[{"field": "body", "reason": "not valid JSON"}])
+        return problem(
+            400,
+            "Malformed JSON",
+            detail="the request body is not valid JSON",
+            errors=[{"field": "body", "reason": "not valid JSON"}],
+        )
     return problem(422, "Invalid request", detail="one or more fields are invalid", errors=field_errors(exc))
 
 
@@ -53,8 +59,7 @@ async def _unauthorized(request: Request, exc: Exception) -> JSONResponse:
 async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RateLimited)
     retry_after = max(1, math.ceil(exc.retry_after_s))
-    response = problem(429, "Too many requests", detail="this API key is over its rate limit",
-                       retry_after=retry_after)
+    response = problem(429, "Too many requests", detail="this API key is over its rate limit", retry_after=retry_after)
     response.headers["Retry-After"] = str(retry_after)
     return response
 
@@ -63,7 +68,7 @@ def _simple(status: int, title: str) -> Any:
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         reason = getattr(exc, "reason", None) or str(exc)
         if status == 404:
-            reason = "no such complaint, or not one this API key may see"
+            reason = "no such resource, or not one this API key may see"
         return problem(status, title, detail=reason)
 
     return handler
@@ -126,6 +131,6 @@ class BodyLimit:
 
     async def _reject(self, send: Send) -> None:
         body = problem(413, "Request body too large", detail=f"the limit is {self.max_bytes} bytes").body
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]})
+        headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

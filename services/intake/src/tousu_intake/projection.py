@@ -42,8 +42,13 @@ def _sorted_add(items: list[dict[str, Any]], item: dict[str, Any]) -> list[dict[
 def _analyzed(doc: Document, env: Envelope[EventData]) -> Change:
     d = env.data
     assert isinstance(d, ComplaintAnalyzed)
-    detail = {"severity": d.severity, "overall_score": d.overall_score, "repeat_risk": d.repeat_risk.band,
-              "cause_category": d.cause_category, "cycle": d.cycle}
+    detail = {
+        "severity": d.severity,
+        "overall_score": d.overall_score,
+        "repeat_risk": d.repeat_risk.band,
+        "cause_category": d.cause_category,
+        "cycle": d.cycle,
+    }
     fields = {"analysis": payload(d), "analysis_at": env.time} if _newer(doc, "analysis_at", env.time) else {}
     return detail, fields
 
@@ -66,7 +71,7 @@ def _sla(doc: Document, env: Envelope[EventData]) -> Change:
     item = payload(d)
     kind = "warnings" if isinstance(d, ComplaintSlaWarning) else "breaches"
     sla[kind] = _sorted_add(sla.get(kind, []), item)
-    detail = {k: item[k] for k in ("clock", "threshold", "escalation_level", "queue") if k in item}
+    detail: dict[str, Any] = {k: item[k] for k in ("clock", "threshold", "escalation_level", "queue") if k in item}
     return detail, {"sla": sla}
 
 

@@ -38,8 +38,9 @@ class ReadModel:
         """Keep the newest incident snapshot, then note the event on the member complaint."""
         data = envelope.data
         assert isinstance(data, IncidentEvent)
-        await self._incidents.save_if_newer({"_id": data.incident_id, **payload(data)} | {
-            "opened_at": data.opened_at, "updated_at": data.updated_at})
+        await self._incidents.save_if_newer(
+            {"_id": data.incident_id, **payload(data)} | {"opened_at": data.opened_at, "updated_at": data.updated_at}
+        )
         await self._apply(envelope, required=False)
 
     async def on_complaint_event(self, envelope: Envelope[EventData]) -> None:

@@ -56,18 +56,34 @@ def _masked_representative(rep: RepresentativeIn | None, *, secret: str) -> Mask
 
 
 def received_event(
-    body: ComplaintCreate, *, complaint_id: str, customer_key: str, received_at: datetime, due_at: datetime,
+    body: ComplaintCreate,
+    *,
+    complaint_id: str,
+    customer_key: str,
+    received_at: datetime,
+    due_at: datetime,
     secret: str,
 ) -> ComplaintReceived:
     """The event other services see: masked customer, masked text, no personal data in clear."""
     names = names_in(body)
     product = body.product
     return ComplaintReceived(
-        complaint_id=complaint_id, customer_key=customer_key, channel=body.channel, channel_ref=body.channel_ref,
-        received_at=received_at, due_at=due_at, customer=_masked_customer(body.customer),
-        product=Product(line=product.line, type=product.type, policy_or_account_masked=(
-            masking.mask_account(product.policy_or_account) if product.policy_or_account else None)),
-        category=body.category, content=masking.mask_text(body.content, names=names),
+        complaint_id=complaint_id,
+        customer_key=customer_key,
+        channel=body.channel,
+        channel_ref=body.channel_ref,
+        received_at=received_at,
+        due_at=due_at,
+        customer=_masked_customer(body.customer),
+        product=Product(
+            line=product.line,
+            type=product.type,
+            policy_or_account_masked=(
+                masking.mask_account(product.policy_or_account) if product.policy_or_account else None
+            ),
+        ),
+        category=body.category,
+        content=masking.mask_text(body.content, names=names),
         demands=masking.mask_text(body.demands, names=names) if body.demands else None,
         amount_in_dispute=body.amount_in_dispute,
         representative=_masked_representative(body.representative, secret=secret),

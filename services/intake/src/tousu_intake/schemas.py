@@ -37,8 +37,9 @@ class CustomerIn(Request):
 
     ref: Short = Field(description="The institution's customer number or any stable id (客户号).")
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(default=None, description="姓名 name.")
-    id_number: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{6,32}$",
-                                  description="身份证号 or other ID document number.")
+    id_number: str | None = Field(
+        default=None, pattern=r"^[0-9A-Za-z]{6,32}$", description="身份证号 or other ID document number."
+    )
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 \-]{4,19}$", description="联系电话 phone.")
     age: int | None = Field(default=None, ge=0, le=150, description="Age in years.")
     vulnerable: bool = Field(default=False, description="Vulnerable consumer flagged by the channel (特殊群体).")
@@ -50,7 +51,8 @@ class ProductIn(Request):
     line: ProductLine = Field(description="insurance | banking | wealth | payment | other.")
     type: Annotated[str, Field(max_length=100)] | None = Field(default=None, description="e.g. 重疾险, 信用卡.")
     policy_or_account: Annotated[str, Field(max_length=64)] | None = Field(
-        default=None, description="Policy or account number (masked on events).")
+        default=None, description="Policy or account number (masked on events)."
+    )
 
 
 class RepresentativeIn(Request):

@@ -72,8 +72,16 @@ class IntakeService:
     """Registers complaints and records actions and feedback, each with its event in one write."""
 
     def __init__(
-        self, *, complaints: ComplaintRepository, cipher: PiiCipher, topics: Topics, customer_key_secret: str,
-        metrics: IntakeMetrics, notify: Callable[[], None], clock_skew: timedelta, clock: Clock = utc_now,
+        self,
+        *,
+        complaints: ComplaintRepository,
+        cipher: PiiCipher,
+        topics: Topics,
+        customer_key_secret: str,
+        metrics: IntakeMetrics,
+        notify: Callable[[], None],
+        clock_skew: timedelta,
+        clock: Clock = utc_now,
     ) -> None:
         self._complaints = complaints
         self._cipher = cipher
@@ -100,19 +108,27 @@ class IntakeService:
             return Submitted(await self._original(body, scope=scope, digest=digest), created=False)
         self._notify()
         self._metrics.complaints_received.labels(body.channel, body.product.line).inc()
-        log.info("complaint registered", complaint_id=document["_id"], channel=body.channel,
-                 customer_key=document["customer_key"])
+        log.info(
+            "complaint registered",
+            complaint_id=document["_id"],
+            channel=body.channel,
+            customer_key=document["customer_key"],
+        )
         return Submitted(document["response"], created=True)
 
     def _not_future(self, *fields: tuple[str, datetime | None], now: datetime) -> None:
-        errors = [FieldError(name, "is in the future") for name, value in fields
-                  if value is not None and deadlines.in_future(value, now=now, skew=self._skew)]
+        errors = [
+            FieldError(name, "is in the future")
+            for name, value in fields
+            if value is not None and deadlines.in_future(value, now=now, skew=self._skew)
+        ]
         if errors:
             raise InvalidInput(errors)
 
     async def _original(self, body: ComplaintCreate, *, scope: str | None, digest: str) -> dict[str, Any]:
         found = await self._complaints.find_original(
-            idempotency_scope=scope, channel=body.channel, channel_ref=body.channel_ref)
+            idempotency_scope=scope, channel=body.channel, channel_ref=body.channel_ref
+        )
         if found is None:
             raise ConcurrentUpdate("duplicate complaint id; retry")
         if found["request_hash"] != digest:
@@ -121,25 +137,52 @@ class IntakeService:
             raise IdempotencyConflict(f"this {what} was already used for a different complaint body")
         return dict(found["response"])
 
-    def _new_document(self, body: ComplaintCreate, *, key: ApiKey, scope: str | None, digest: str,
-                      now: datetime, received_at: datetime) -> Document:
+    def _new_document(
+        self,
+        body: ComplaintCreate,
+        *,
+        key: ApiKey,
+        scope: str | None,
+        digest: str,
+        now: datetime,
+        received_at: datetime,
+    ) -> Document:
         cid = complaint_id(now=now, entropy=os.urandom(10))
         ckey = customer_key(ref=body.customer.ref, secret=self._secret)
         due = deadlines.due_at(received_at)
-        event = records.received_event(body, complaint_id=cid, customer_key=ckey, received_at=received_at,
-                                       due_at=due, secret=self._secret)
+        event = records.received_event(
+            body, complaint_id=cid, customer_key=ckey, received_at=received_at, due_at=due, secret=self._secret
+        )
         envelope = Envelope[EventData].wrap(event, source=records.SOURCE, time=received_at)
-        response = {"complaint_id": cid, "status": "received", "received_at": received_at.isoformat(),
-                    "due_at": due.isoformat()}
+        response = {
+            "complaint_id": cid,
+            "status": "received",
+            "received_at": received_at.isoformat(),
+            "due_at": due.isoformat(),
+        }
         doc: Document = {
-            "_id": cid, "rev": 0, "channel": body.channel, "channel_ref": body.channel_ref,
-            "submitted_by": key.key_id, "request_hash": digest, "customer_key": ckey,
-            "received_at": received_at, "due_at": due, "status": "received", "cycle": 1, "extensions": 0,
-            "decided_at": None, "route": None, "product_line": body.product.line,
+            "_id": cid,
+            "rev": 0,
+            "channel": body.channel,
+            "channel_ref": body.channel_ref,
+            "submitted_by": key.key_id,
+            "request_hash": digest,
+            "customer_key": ckey,
+            "received_at": received_at,
+            "due_at": due,
+            "status": "received",
+            "cycle": 1,
+            "extensions": 0,
+            "decided_at": None,
+            "route": None,
+            "product_line": body.product.line,
             "intake": event.model_dump(mode="json", exclude={"complaint_id", "customer_key"}),
-            "pii": self._cipher.encrypt(records.personal_data(body)), "response": response,
-            "timeline": [timeline.entry(envelope, seq=0, detail={"channel": body.channel})], "seq": 1,
-            "created_at": now, **outbox_fields([envelope], topics=self._topics, now=now),
+            "pii": self._cipher.encrypt(records.personal_data(body)),
+            "response": response,
+            "timeline": [timeline.entry(envelope, seq=0, detail={"channel": body.channel})],
+            "seq": 1,
+            "created_at": now,
+            **outbox_fields([envelope], topics=self._topics, now=now),
         }
         if scope is not None:
             doc["idempotency_scope"] = scope
@@ -169,31 +212,60 @@ class IntakeService:
         now = self._clock()
         occurred_at = _ms(body.occurred_at) if body.occurred_at else now
         self._not_future(("occurred_at", occurred_at), now=now)
-        request = ActionRequest(occurred_at=occurred_at, **body.model_dump(include={"type", *TEXT_FIELDS[1:],
-                                                                                     "approver"}))
+        request = ActionRequest(
+            occurred_at=occurred_at, **body.model_dump(include={"type", *TEXT_FIELDS[1:], "approver"})
+        )
         outcome = decide(state=case_state(doc), action=request)
         names = self._names(doc)
         texts = {f: masking.mask_text(v, names=names) for f in TEXT_FIELDS if (v := getattr(body, f))}
         event = ComplaintActionRecorded(
-            complaint_id=doc["_id"], customer_key=doc["customer_key"], action_id=f"act_{uuid.uuid4().hex}",
-            type=body.type, actor=body.actor, occurred_at=occurred_at, cycle=outcome.cycle,
-            approver=body.approver, due_at=outcome.due_at, **texts)
+            complaint_id=doc["_id"],
+            customer_key=doc["customer_key"],
+            action_id=f"act_{uuid.uuid4().hex}",
+            type=body.type,
+            actor=body.actor,
+            occurred_at=occurred_at,
+            cycle=outcome.cycle,
+            approver=body.approver,
+            due_at=outcome.due_at,
+            **texts,
+        )
         envelope = Envelope[EventData].wrap(event, source=records.SOURCE, time=occurred_at)
-        detail = {"action": body.type, "actor": body.actor, **texts,
-                  **({"approver": body.approver} if body.approver else {})}
+        detail = {
+            "action": body.type,
+            "actor": body.actor,
+            **texts,
+            **({"approver": body.approver} if body.approver else {}),
+        }
         fields = {"due_at": outcome.due_at, "extensions": outcome.extensions, "decided_at": outcome.decided_at}
         if body.type == "resolved":
             fields["resolution"] = {**texts, "decided_at": occurred_at, "cycle": outcome.cycle}
         applied = await self._write(doc, envelope, detail=detail, fields=fields, now=now)
         if applied is None:
             return None
-        return {"action_id": event.action_id, "complaint_id": doc["_id"], "type": body.type,
-                "status": applied, "due_at": outcome.due_at, "cycle": outcome.cycle}
+        return {
+            "action_id": event.action_id,
+            "complaint_id": doc["_id"],
+            "type": body.type,
+            "status": applied,
+            "due_at": outcome.due_at,
+            "cycle": outcome.cycle,
+        }
 
-    async def _write(self, doc: Document, envelope: Envelope[EventData], *, detail: dict[str, Any],
-                     fields: dict[str, Any], now: datetime) -> str | None:
-        update = timeline.merge(timeline.append(doc, envelope, detail=detail), {"$set": fields},
-                                outbox_push([envelope], topics=self._topics, now=now))
+    async def _write(
+        self,
+        doc: Document,
+        envelope: Envelope[EventData],
+        *,
+        detail: dict[str, Any],
+        fields: dict[str, Any],
+        now: datetime,
+    ) -> str | None:
+        update = timeline.merge(
+            timeline.append(doc, envelope, detail=detail),
+            {"$set": fields},
+            outbox_push([envelope], topics=self._topics, now=now),
+        )
         if not await self._complaints.update_if_unchanged(complaint_id=doc["_id"], rev=doc["rev"], update=update):
             return None
         self._notify()
@@ -219,9 +291,16 @@ class IntakeService:
         check_feedback(state=state)
         comment = masking.mask_text(body.comment, names=self._names(doc)) if body.comment else None
         event = ComplaintFeedbackReceived(
-            complaint_id=doc["_id"], customer_key=doc["customer_key"], feedback_id=f"fb_{uuid.uuid4().hex}",
-            cycle=state.cycle, reached=body.reached, satisfaction=body.satisfaction, score=body.score,
-            comment=comment, contacted_at=contacted_at)
+            complaint_id=doc["_id"],
+            customer_key=doc["customer_key"],
+            feedback_id=f"fb_{uuid.uuid4().hex}",
+            cycle=state.cycle,
+            reached=body.reached,
+            satisfaction=body.satisfaction,
+            score=body.score,
+            comment=comment,
+            contacted_at=contacted_at,
+        )
         envelope = Envelope[EventData].wrap(event, source=records.SOURCE, time=contacted_at)
         item = event.model_dump(mode="json", exclude={"complaint_id", "customer_key"})
         followup = dict(doc.get("followup") or {})
@@ -230,8 +309,7 @@ class IntakeService:
         status = await self._write(doc, envelope, detail=detail, fields={"followup": followup}, now=now)
         if status is None:
             return None
-        return {"feedback_id": event.feedback_id, "complaint_id": doc["_id"], "cycle": state.cycle,
-                "status": status}
+        return {"feedback_id": event.feedback_id, "complaint_id": doc["_id"], "cycle": state.cycle, "status": status}
 
 
 def _forwarded(body: ComplaintCreate) -> datetime | None:
@@ -248,9 +326,14 @@ def _check_feedback_fields(body: FeedbackCreate) -> None:
 
 def case_state(doc: Document) -> CaseState:
     """The rule-relevant state of a stored complaint."""
-    return CaseState(status=doc["status"], received_at=doc["received_at"], due_at=doc["due_at"],
-                     extensions=int(doc.get("extensions", 0)), decided_at=doc.get("decided_at"),
-                     cycle=int(doc.get("cycle", 1)))
+    return CaseState(
+        status=doc["status"],
+        received_at=doc["received_at"],
+        due_at=doc["due_at"],
+        extensions=int(doc.get("extensions", 0)),
+        decided_at=doc.get("decided_at"),
+        cycle=int(doc.get("cycle", 1)),
+    )
 
 
 __all__ = ["ActionRejected", "IntakeService", "NotFound"]

@@ -13,8 +13,14 @@ from tousu_shared.mongo import Document
 
 def entry(envelope: Envelope[EventData], *, seq: int, detail: Mapping[str, Any]) -> Document:
     """The stored timeline entry of one event."""
-    return {"event_id": envelope.id, "type": envelope.type, "time": _aware(envelope.time), "source": envelope.source,
-            "seq": seq, "detail": dict(detail)}
+    return {
+        "event_id": envelope.id,
+        "type": envelope.type,
+        "time": _aware(envelope.time),
+        "source": envelope.source,
+        "seq": seq,
+        "detail": dict(detail),
+    }
 
 
 def has_event(doc: Document, event_id: str) -> bool:
@@ -25,8 +31,10 @@ def has_event(doc: Document, event_id: str) -> bool:
 def status_after(doc: Document, new: Document) -> str:
     """The status once `new` joins the timeline, folded in event-time order."""
     entries = [*doc.get("timeline", []), new]
-    return fold(Entry(type=e["type"], time=_aware(e["time"]), seq=e.get("seq", 0),
-                      action=e.get("detail", {}).get("action")) for e in entries)
+    return fold(
+        Entry(type=e["type"], time=_aware(e["time"]), seq=e.get("seq", 0), action=e.get("detail", {}).get("action"))
+        for e in entries
+    )
 
 
 def _aware(value: datetime) -> datetime:

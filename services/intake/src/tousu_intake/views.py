@@ -28,9 +28,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput([FieldError("cursor", "not a cursor returned by this API")]) from exc
+    if not value.isprintable() or not value:
+        raise InvalidInput([FieldError("cursor", "not a cursor returned by this API")])
+    return value
 
 
 def _unmasked(intake: dict[str, Any], personal: dict[str, Any]) -> dict[str, Any]:
@@ -46,15 +49,27 @@ def _sla(doc: Document, *, now: datetime) -> dict[str, Any]:
     sla = dict(doc.get("sla") or {})
     state = "breached" if sla.get("breaches") else "warning" if sla.get("warnings") else "on_time"
     overdue = doc["status"] in OPEN and now > doc["due_at"]
-    return {"regulatory_due_at": doc["due_at"], "extensions": doc.get("extensions", 0), "state": state,
-            "overdue": overdue, "warnings": sla.get("warnings", []), "breaches": sla.get("breaches", [])}
+    return {
+        "regulatory_due_at": doc["due_at"],
+        "extensions": doc.get("extensions", 0),
+        "state": state,
+        "overdue": overdue,
+        "warnings": sla.get("warnings", []),
+        "breaches": sla.get("breaches", []),
+    }
 
 
 class Views:
     """Builds the JSON views served by the GET endpoints."""
 
-    def __init__(self, *, complaints: ComplaintRepository, incidents: IncidentRepository, cipher: PiiCipher,
-                 customer_key_secret: str) -> None:
+    def __init__(
+        self,
+        *,
+        complaints: ComplaintRepository,
+        incidents: IncidentRepository,
+        cipher: PiiCipher,
+        customer_key_secret: str,
+    ) -> None:
         self._complaints = complaints
         self._incidents = incidents
         self._cipher = cipher
@@ -69,14 +84,22 @@ class Views:
         if key.sees_personal_data:
             intake = _unmasked(intake, self._cipher.decrypt(doc["pii"]))
         timeline = sorted(doc.get("timeline", []), key=lambda e: (e["time"], e.get("seq", 0)))
-        followup = {**(doc.get("followup") or {}), "resolution": doc.get("resolution"),
-                    "closure": doc.get("closure")}
+        followup = {**(doc.get("followup") or {}), "resolution": doc.get("resolution"), "closure": doc.get("closure")}
         return {
-            "complaint_id": doc["_id"], "status": doc["status"], "cycle": doc.get("cycle", 1),
-            "channel": doc["channel"], "channel_ref": doc["channel_ref"], "received_at": doc["received_at"],
-            "due_at": doc["due_at"], "intake": intake, "analysis": doc.get("analysis"),
-            "routing": doc.get("routing"), "sla": _sla(doc, now=now), "followup": followup,
-            "incident_ids": doc.get("incident_ids", []), "timeline": timeline,
+            "complaint_id": doc["_id"],
+            "status": doc["status"],
+            "cycle": doc.get("cycle", 1),
+            "channel": doc["channel"],
+            "channel_ref": doc["channel_ref"],
+            "received_at": doc["received_at"],
+            "due_at": doc["due_at"],
+            "intake": intake,
+            "analysis": doc.get("analysis"),
+            "routing": doc.get("routing"),
+            "sla": _sla(doc, now=now),
+            "followup": followup,
+            "incident_ids": doc.get("incident_ids", []),
+            "timeline": timeline,
         }
 
     def _query(self, *, key: ApiKey, filters: dict[str, Any]) -> Document:
@@ -90,14 +113,26 @@ class Views:
             query["submitted_by"] = key.key_id
         return query
 
-    async def complaints(self, *, key: ApiKey, filters: dict[str, Any], cursor: str | None,
-                         limit: int) -> dict[str, Any]:
+    async def complaints(
+        self, *, key: ApiKey, filters: dict[str, Any], cursor: str | None, limit: int
+    ) -> dict[str, Any]:
         """A page of complaint summaries, newest first."""
-        docs = await self._complaints.page(query=self._query(key=key, filters=filters),
-                                           before=decode_cursor(cursor), limit=limit + 1)
-        items = [{"complaint_id": d["_id"], "status": d["status"], "channel": d["channel"],
-                  "channel_ref": d["channel_ref"], "route": d.get("route"), "product_line": d.get("product_line"),
-                  "received_at": d["received_at"], "due_at": d["due_at"]} for d in docs[:limit]]
+        docs = await self._complaints.page(
+            query=self._query(key=key, filters=filters), before=decode_cursor(cursor), limit=limit + 1
+        )
+        items = [
+            {
+                "complaint_id": d["_id"],
+                "status": d["status"],
+                "channel": d["channel"],
+                "channel_ref": d["channel_ref"],
+                "route": d.get("route"),
+                "product_line": d.get("product_line"),
+                "received_at": d["received_at"],
+                "due_at": d["due_at"],
+            }
+            for d in docs[:limit]
+        ]
         more = len(docs) > limit
         return {"items": items, "next_cursor": encode_cursor(items[-1]["complaint_id"]) if more else None}
 

@@ -100,7 +100,7 @@ class ComplaintAnalyzed(EventData):
         description="People acting together by the text of a collective complaint (e.g. 二十多户业主 → 20), "
         "when larger than `complainant_count`; the evidence is on the `collective` signal.",
     )
-    dimensions: Dimensions = Field(description="The five dimension scores.")
+    dimensions: Dimensions = Field(description="Scores of the 五维度 case analysis, one per dimension.")
     overall_score: int = Field(ge=0, le=100, description="Weighted overall score (drives standard tiers).")
     signals: list[Signal] = Field(default_factory=list, description="Signals that fired.")
     repeat_risk: RepeatRisk = Field(description="缠诉 repeat risk.")

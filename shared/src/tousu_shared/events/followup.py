@@ -24,6 +24,10 @@ class FollowupSurveyScheduled(EventData):
     due_at: datetime = Field(description="When the contact centre should call.")
     complexity: Literal["simple", "complex"] = Field(description="Drives the 1–2 or 3–5 working-day delay.")
     scheduled_at: datetime = Field(description="When it was scheduled.")
+    due_by: datetime | None = Field(
+        default=None, description="End of the contact window: the call is overdue after this instant."
+    )
+    reasons: list[str] = Field(default_factory=list, description="Why the case counts as simple or complex.")
 
 
 class FollowupSatisfactionRecorded(EventData):

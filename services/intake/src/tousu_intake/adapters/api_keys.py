@@ -12,8 +12,11 @@ from tousu_shared.mongo import Document, journaled
 
 def _key(doc: Document) -> ApiKey:
     return ApiKey(
-        key_id=doc["_id"], name=doc.get("name", ""), channels=frozenset(doc.get("channels", [])),
-        scopes=frozenset(doc.get("scopes", [])), read_all=bool(doc.get("read_all", False)),
+        key_id=doc["_id"],
+        name=doc.get("name", ""),
+        channels=frozenset(doc.get("channels", [])),
+        scopes=frozenset(doc.get("scopes", [])),
+        read_all=bool(doc.get("read_all", False)),
         revoked=doc.get("revoked_at") is not None,
     )
 
@@ -37,9 +40,17 @@ class ApiKeyRepository:
         """Create or replace a key (by id)."""
         await self._coll.update_one(
             {"_id": key.key_id},
-            {"$set": {"hash": key_hash, "name": key.name, "channels": sorted(key.channels),
-                      "scopes": sorted(key.scopes), "read_all": key.read_all, "revoked_at": None},
-             "$setOnInsert": {"created_at": datetime.now(UTC)}},
+            {
+                "$set": {
+                    "hash": key_hash,
+                    "name": key.name,
+                    "channels": sorted(key.channels),
+                    "scopes": sorted(key.scopes),
+                    "read_all": key.read_all,
+                    "revoked_at": None,
+                },
+                "$setOnInsert": {"created_at": datetime.now(UTC)},
+            },
             upsert=True,
         )
 

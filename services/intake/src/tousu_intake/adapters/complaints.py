@@ -28,8 +28,12 @@ class ComplaintRepository:
         """Uniqueness for idempotency, and one index per list filter (newest first)."""
         c = self._coll
         await c.create_index([("channel", ASCENDING), ("channel_ref", ASCENDING)], unique=True, name="channel_ref")
-        await c.create_index("idempotency_scope", unique=True, name="idempotency",
-                             partialFilterExpression={"idempotency_scope": {"$type": "string"}})
+        await c.create_index(
+            "idempotency_scope",
+            unique=True,
+            name="idempotency",
+            partialFilterExpression={"idempotency_scope": {"$type": "string"}},
+        )
         for field in ("status", "route", "channel", "customer_key", "submitted_by"):
             await c.create_index([(field, ASCENDING), ("_id", DESCENDING)], name=f"list_{field}")
         await c.create_index([("received_at", DESCENDING)], name="received_at")

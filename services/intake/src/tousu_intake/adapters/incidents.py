@@ -24,8 +24,7 @@ class IncidentRepository:
         """Store the snapshot unless a newer (or the same) one is stored; True when stored."""
         newer_or_missing = {"$or": [{"updated_at": {"$lt": snapshot["updated_at"]}}, {"updated_at": None}]}
         try:  # the filter matches only an older snapshot; otherwise the upsert collides on _id
-            await self._coll.update_one({"_id": snapshot["_id"], **newer_or_missing}, {"$set": snapshot},
-                                        upsert=True)
+            await self._coll.update_one({"_id": snapshot["_id"], **newer_or_missing}, {"$set": snapshot}, upsert=True)
         except DuplicateKeyError:
             return False
         return True

@@ -92,8 +92,9 @@ def _extend(*, state: CaseState) -> ActionOutcome:
     new_due = extended_due_at(state.received_at, extensions_before=state.extensions)
     if new_due is None:
         raise ActionRejected("the decision deadline is already extended to the legal maximum of 60 days")
-    return ActionOutcome(due_at=new_due, extensions=state.extensions + 1, decided_at=state.decided_at,
-                         cycle=state.cycle)
+    return ActionOutcome(
+        due_at=new_due, extensions=state.extensions + 1, decided_at=state.decided_at, cycle=state.cycle
+    )
 
 
 def check_feedback(*, state: CaseState) -> None:

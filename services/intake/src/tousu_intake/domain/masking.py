@@ -15,7 +15,7 @@ _AGE_BANDS = ((18, "under-18"), (30, "18-29"), (45, "30-44"), (65, "45-64"))
 def _keep(value: str, *, head: int, tail: int) -> str:
     if len(value) <= head + tail:
         return MASK * len(value) if len(value) <= 2 else value[0] + MASK * (len(value) - 1)
-    return value[:head] + MASK * (len(value) - head - tail) + value[len(value) - tail:]
+    return value[:head] + MASK * (len(value) - head - tail) + value[len(value) - tail :]
 
 
 def mask_name(name: str) -> str:

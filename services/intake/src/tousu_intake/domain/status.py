@@ -59,4 +59,3 @@ def fold(entries: Iterable[Entry]) -> str:
     for entry in ordered(entries):
         status = next_status(status, entry)
     return status
-

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from tousu_intake import examples
@@ -31,9 +30,16 @@ PROBLEM = "application/problem+json"
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI documentation of the problem+json answers a route may give."""
-    titles = {400: "Malformed JSON", 401: "Missing or invalid API key", 403: "Scope or channel not granted",
-              404: "Not found", 409: "Conflict", 413: "Body over 256 KiB", 422: "Invalid fields",
-              429: "Rate limit exceeded (see Retry-After)"}
+    titles = {
+        400: "Malformed JSON",
+        401: "Missing or invalid API key",
+        403: "Scope or channel not granted",
+        404: "Not found",
+        409: "Conflict",
+        413: "Body over 256 KiB",
+        422: "Invalid fields",
+        429: "Rate limit exceeded (see Retry-After)",
+    }
     return {c: {"model": Problem, "description": titles[c], "content": {PROBLEM: {}}} for c in codes}
 
 
@@ -41,10 +47,16 @@ def _intake(request: Request) -> Any:
     return request.app.state.intake
 
 
-@router.post("", status_code=201, response_model=ComplaintCreated,
-             summary="Register a complaint 登记投诉",
-             responses={200: {"model": ComplaintCreated, "description": "A repeat: the original result"},
-                        **errors(400, 401, 403, 409, 413, 422, 429)})
+@router.post(
+    "",
+    status_code=201,
+    response_model=ComplaintCreated,
+    summary="Register a complaint 登记投诉",
+    responses={
+        200: {"model": ComplaintCreated, "description": "A repeat: the original result"},
+        **errors(400, 401, 403, 409, 413, 422, 429),
+    },
+)
 async def create_complaint(
     request: Request,
     key: Writer,
@@ -56,8 +68,7 @@ async def create_complaint(
     return JSONResponse(result.body, status_code=201 if result.created else 200)
 
 
-@router.get("", response_model=ComplaintPage, summary="List complaints 投诉列表",
-            responses=errors(401, 403, 422, 429))
+@router.get("", response_model=ComplaintPage, summary="List complaints 投诉列表", responses=errors(401, 403, 422, 429))
 async def list_complaints(
     request: Request,
     key: Reader,
@@ -71,43 +82,63 @@ async def list_complaints(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Newest first; pass `next_cursor` back as `cursor`."""
-    filters = {"status": status, "route": route, "channel": channel, "customer_ref": customer_ref,
-               "from": from_, "to": to}
-    page: dict[str, Any] = await _intake(request).views.complaints(key=key, filters=filters, cursor=cursor,
-                                                                   limit=limit)
+    filters = {
+        "status": status,
+        "route": route,
+        "channel": channel,
+        "customer_ref": customer_ref,
+        "from": from_,
+        "to": to,
+    }
+    page: dict[str, Any] = await _intake(request).views.complaints(key=key, filters=filters, cursor=cursor, limit=limit)
     return page
 
 
-@router.get("/{complaint_id}", response_model=ComplaintView, summary="One complaint's view 投诉详情",
-            responses=errors(401, 403, 404, 429))
+@router.get(
+    "/{complaint_id}",
+    response_model=ComplaintView,
+    summary="One complaint's view 投诉详情",
+    responses=errors(401, 403, 404, 429),
+)
 async def get_complaint(request: Request, key: Reader, complaint_id: str) -> dict[str, Any]:
     """Status, intake data (masked unless admin), analysis, routing, SLA, follow-up and timeline."""
     view: dict[str, Any] = await _intake(request).views.complaint(complaint_id=complaint_id, key=key, now=utc_now())
     return view
 
 
-@router.post("/{complaint_id}/actions", status_code=201, response_model=ActionRecorded,
-             summary="Record a handler's action 处理动作", responses=errors(400, 401, 403, 404, 409, 413, 422, 429))
+@router.post(
+    "/{complaint_id}/actions",
+    status_code=201,
+    response_model=ActionRecorded,
+    summary="Record a handler's action 处理动作",
+    responses=errors(400, 401, 403, 404, 409, 413, 422, 429),
+)
 async def record_action(
-    request: Request, key: Actor, complaint_id: str,
+    request: Request,
+    key: Actor,
+    complaint_id: str,
     body: Annotated[ActionCreate, Body(openapi_examples=examples.ACTION_EXAMPLES)],
 ) -> dict[str, Any]:
     """Validated against the complaint's state; stored and published through the outbox."""
-    result: dict[str, Any] = await _intake(request).service.record_action(
-        complaint_id=complaint_id, body=body, key=key)
+    result: dict[str, Any] = await _intake(request).service.record_action(complaint_id=complaint_id, body=body, key=key)
     return result
 
 
-@router.post("/{complaint_id}/feedback", status_code=201, response_model=FeedbackRecorded,
-             summary="Record follow-up feedback 回访结果", responses=errors(400, 401, 403, 404, 409, 413, 422, 429))
+@router.post(
+    "/{complaint_id}/feedback",
+    status_code=201,
+    response_model=FeedbackRecorded,
+    summary="Record follow-up feedback 回访结果",
+    responses=errors(400, 401, 403, 404, 409, 413, 422, 429),
+)
 async def record_feedback(
-    request: Request, key: Actor, complaint_id: str,
+    request: Request,
+    key: Actor,
+    complaint_id: str,
     body: Annotated[FeedbackCreate, Body(openapi_examples=examples.FEEDBACK_EXAMPLES)],
 ) -> dict[str, Any]:
     """The customer's satisfaction answer, or a failed contact attempt (`reached: false`)."""
     result: dict[str, Any] = await _intake(request).service.record_feedback(
-        complaint_id=complaint_id, body=body, key=key)
+        complaint_id=complaint_id, body=body, key=key
+    )
     return result
-
-
-__all__ = ["Response", "datetime", "router"]

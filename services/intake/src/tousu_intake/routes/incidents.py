@@ -21,7 +21,8 @@ def _all_readers_only(key: ApiKey) -> None:
 
 @router.get("", response_model=IncidentPage, summary="List incidents", responses=errors(401, 403, 422, 429))
 async def list_incidents(
-    request: Request, key: Reader,
+    request: Request,
+    key: Reader,
     status: Literal["open", "closed"] | None = None,
     kind: Literal["group", "public_opinion"] | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -30,12 +31,12 @@ async def list_incidents(
     """Newest first; pass `next_cursor` back as `cursor`."""
     _all_readers_only(key)
     page: dict[str, Any] = await request.app.state.intake.views.incidents(
-        filters={"status": status, "kind": kind}, cursor=cursor, limit=limit)
+        filters={"status": status, "kind": kind}, cursor=cursor, limit=limit
+    )
     return page
 
 
-@router.get("/{incident_id}", response_model=IncidentView, summary="One incident",
-            responses=errors(401, 403, 404, 429))
+@router.get("/{incident_id}", response_model=IncidentView, summary="One incident", responses=errors(401, 403, 404, 429))
 async def get_incident(request: Request, key: Reader, incident_id: str) -> dict[str, Any]:
     """The incident's latest snapshot: members, status, owner queue."""
     _all_readers_only(key)

@@ -1,0 +1,1 @@
+"""MongoDB adapters of the follow-up service."""

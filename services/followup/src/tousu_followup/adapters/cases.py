@@ -1,0 +1,161 @@
+"""Follow-up cases: one document per complaint with its surveys, context, deadline and outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from tousu_followup.domain.model import Case, Context
+from tousu_shared.events.base import EventData
+from tousu_shared.events.envelope import Envelope
+from tousu_shared.mongo import Document, journaled
+from tousu_shared.outbox import outbox_push
+from tousu_shared.settings import Topics
+
+APPLIED_KEEP = 200  # recent input event ids kept per case: effects are keyed by event id
+HIDDEN = {"outbox": 0, "applied": 0}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A case as loaded, with what optimistic concurrency and idempotency need."""
+
+    case: Case
+    context: Context
+    rev: int = 0
+    applied: frozenset[str] = frozenset()
+    contact: Document = field(default_factory=dict)
+
+
+class CaseRepository:
+    """Speaks `Case`; state writes are journaled, revision-checked and carry their events."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, topics: Topics) -> None:
+        self._coll = journaled(collection)
+        self._topics = topics
+
+    async def ensure_indexes(self) -> None:
+        """The scanner's deadline range, the worklist's due range, the blocked list."""
+        await self._coll.create_index([("next_due_at", ASCENDING)], name="next_due_at")
+        await self._coll.create_index([("survey_due_at", ASCENDING)], name="survey_due_at")
+        await self._coll.create_index([("status", ASCENDING)], name="status")
+
+    async def get(self, complaint_id: str) -> Stored | None:
+        """The case (a fresh one when only context is known yet), or None."""
+        doc = await self._coll.find_one({"_id": complaint_id}, {"outbox": 0})
+        return stored_from(doc) if doc else None
+
+    async def save(
+        self,
+        *,
+        stored: Stored,
+        case: Case,
+        next_due_at: datetime | None,
+        events: list[Envelope[EventData]],
+        now: datetime,
+        event_id: str | None = None,
+        release_claim: bool = False,
+    ) -> bool:
+        """Store the new state and its events in one write; False when someone changed it meanwhile."""
+        pending = case.pending
+        fields = {
+            "case": case.model_dump(),
+            "customer_key": case.customer_key,
+            "status": case.status,
+            "next_due_at": next_due_at,
+            "survey_due_at": pending.due_at if pending else None,
+        }
+        update: Document = {"$set": fields, "$inc": {"rev": 1}}
+        if events:
+            push = outbox_push(events, topics=self._topics, now=now)
+            update["$set"] |= push["$set"]
+            update |= {"$push": push["$push"], "$min": push["$min"]}
+        if event_id:
+            update.setdefault("$push", {})["applied"] = {"$each": [event_id], "$slice": -APPLIED_KEEP}
+        if release_claim:
+            update["$unset"] = {"claim_owner": "", "claim_until": ""}
+        try:
+            result = await self._coll.update_one(
+                {"_id": case.complaint_id, "rev": stored.rev}, update, upsert=stored.rev == 0
+            )
+        except DuplicateKeyError:  # a first write raced another one
+            return False
+        return result.upserted_id is not None or result.modified_count == 1
+
+    async def merge_context(
+        self, *, complaint_id: str, customer_key: str, fields: Document, newer_than: tuple[str, Any] | None = None
+    ) -> bool:
+        """Set context fields (one write, no read); with `newer_than`, only over older values of that field."""
+        query: Document = {"_id": complaint_id}
+        if newer_than is not None:
+            name, value = newer_than
+            query["$or"] = [{name: {"$exists": False}}, {name: {"$lte": value}}]
+        update = {"$set": fields, "$setOnInsert": {"customer_key": customer_key, "rev": 0}}
+        try:
+            await self._coll.update_one(query, update, upsert=True)
+        except DuplicateKeyError:  # exists with a newer value: keep it
+            return False
+        return True
+
+    async def claim_due(self, *, now: datetime, owner: str, lease: timedelta) -> Stored | None:
+        """Atomically reserve one case whose deadline passed (never two holders at a time)."""
+        doc = await self._coll.find_one_and_update(
+            {"next_due_at": {"$lte": now}, "$or": [{"claim_until": None}, {"claim_until": {"$lt": now}}]},
+            {"$set": {"claim_owner": owner, "claim_until": now + lease}},
+            projection={"outbox": 0},
+            sort=[("next_due_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return stored_from(doc) if doc else None
+
+    async def release(self, *, complaint_id: str, owner: str) -> None:
+        """Give a claim back without changing the case."""
+        await self._coll.update_one(
+            {"_id": complaint_id, "claim_owner": owner}, {"$unset": {"claim_owner": "", "claim_until": ""}}
+        )
+
+    async def due(self, *, now: datetime, channels: frozenset[str] | None, limit: int) -> list[Stored]:
+        """Cases with a pending survey due by `now`, oldest due first (an index range on `survey_due_at`)."""
+        query: Document = {"survey_due_at": {"$lte": now}}
+        if channels is not None:
+            query["context.channel"] = {"$in": sorted(channels)}
+        docs = await self._coll.find(query, HIDDEN).sort("survey_due_at", ASCENDING).limit(limit).to_list()
+        return [stored_from(d) for d in docs]
+
+    async def blocked(self, *, channels: frozenset[str] | None, limit: int) -> list[Stored]:
+        """Cases whose closure waits for root cause and remediation."""
+        query: Document = {"status": "closure_blocked"}
+        if channels is not None:
+            query["context.channel"] = {"$in": sorted(channels)}
+        docs = await self._coll.find(query, HIDDEN).sort("_id", ASCENDING).limit(limit).to_list()
+        return [stored_from(d) for d in docs]
+
+    async def count_due(self, *, now: datetime) -> int:
+        """Pending surveys due by now."""
+        return await self._coll.count_documents({"survey_due_at": {"$lte": now}})
+
+    async def count_overdue(self, *, now: datetime) -> int:
+        """Pending surveys past the end of their contact window."""
+        return await self._coll.count_documents(
+            {
+                "survey_due_at": {"$lte": now},
+                "case.surveys": {"$elemMatch": {"status": "pending", "due_by": {"$lt": now}}},
+            }
+        )
+
+
+def stored_from(doc: Document) -> Stored:
+    """A stored case from its document; a context-only document yields a fresh case."""
+    case_doc = doc.get("case") or {"complaint_id": doc["_id"], "customer_key": doc.get("customer_key", "")}
+    return Stored(
+        case=Case.model_validate(case_doc),
+        context=Context.model_validate(doc.get("context") or {}),
+        rev=int(doc.get("rev", 0)),
+        applied=frozenset(doc.get("applied", [])),
+        contact=dict(doc.get("contact") or {}),
+    )
