@@ -21,16 +21,18 @@ def event_schema(event_type: str, *, topics: Topics) -> dict[str, Any]:
     """JSON Schema of one event's `data`, with where and how it travels."""
     model = EVENT_TYPES[event_type]
     schema = model.model_json_schema(mode="serialization")
-    schema.update({
-        "$schema": SCHEMA_DIALECT,
-        "$id": f"tousu/events/{event_type}.schema.json",
-        "title": event_type,
-        "description": (model.__doc__ or "").strip(),
-        "x-tousu-topic": topics.by_key(model.topic_key),
-        "x-tousu-key": "customer_key",
-        "x-tousu-envelope": "CloudEvents 1.0, Kafka binary mode: ce_specversion, ce_id, ce_source, ce_type, "
-        "ce_time, ce_subject (= complaint_id) and content-type headers; this schema is the JSON value",
-    })
+    schema.update(
+        {
+            "$schema": SCHEMA_DIALECT,
+            "$id": f"tousu/events/{event_type}.schema.json",
+            "title": event_type,
+            "description": (model.__doc__ or "").strip(),
+            "x-tousu-topic": topics.by_key(model.topic_key),
+            "x-tousu-key": "customer_key",
+            "x-tousu-envelope": "CloudEvents 1.0, Kafka binary mode: ce_specversion, ce_id, ce_source, ce_type, "
+            "ce_time, ce_subject (= complaint_id) and content-type headers; this schema is the JSON value",
+        }
+    )
     return schema
 
 
@@ -40,8 +42,10 @@ def write_event_schemas(directory: Path, *, topics: Topics | None = None) -> lis
     written = []
     for event_type in sorted(EVENT_TYPES):
         path = directory / f"{event_type}.schema.json"
-        path.write_text(json.dumps(event_schema(event_type, topics=topics or Topics()), ensure_ascii=False, indent=2)
-                        + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(event_schema(event_type, topics=topics or Topics()), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8",
+        )
         written.append(path)
     return written
 
@@ -58,8 +62,13 @@ def asyncapi_yaml(*, topics: Topics | None = None) -> str:
             description=f"Produced by {PRODUCERS[model.topic_key]}; key = customer_key. {(model.__doc__ or '').strip()}",
             schema=model,
         )
-    spec = AsyncAPI(broker, title="tousu", version="1", schema_version="3.0.0",
-                    description="Complaint intake, analysis, escalation and follow-up events.")
+    spec = AsyncAPI(
+        broker,
+        title="tousu",
+        version="1",
+        schema_version="3.0.0",
+        description="Complaint intake, analysis, escalation and follow-up events.",
+    )
     document = yaml.safe_load(spec.to_specification().to_yaml())
     return str(yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=110))  # stable for drift checks
 
