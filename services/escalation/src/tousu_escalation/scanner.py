@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -16,13 +12,10 @@ from tousu_escalation.domain import clocks as clk
 from tousu_escalation.domain.clock_policy import ClockPolicy
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
-from tousu_shared.logging import get_logger
-from tousu_shared.retry import Backoff
-
-log = get_logger("tousu.escalation.scanner")
+from tousu_shared.scanner import DueScanner
 
 
-class ClockScanner:
+class ClockScanner(DueScanner[Stored]):
     """Safe with several instances: a claim (lease) plus a revision check mean a timer fires once."""
 
     def __init__(
@@ -40,41 +33,23 @@ class ClockScanner:
         lease_s: float,
         gauge_interval_s: float,
     ) -> None:
+        super().__init__(
+            name="clock",
+            now=now,
+            interval_s=interval_s,
+            batch=batch,
+            lease_s=lease_s,
+            gauge_interval_s=gauge_interval_s,
+        )
         self._cases, self._incidents, self._policy = cases, incidents, policy
-        self._metrics, self._notifier, self._wake, self._now = metrics, notifier, wake, now
-        self._interval, self._batch, self._lease = interval_s, batch, timedelta(seconds=lease_s)
-        self._gauge_interval, self._gauges_at = gauge_interval_s, 0.0
-        self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._metrics, self._notifier, self._wake = metrics, notifier, wake
 
-    async def run(self) -> None:
-        """Scan until cancelled; errors back off and lose nothing (the clocks are data)."""
-        failures = 0
-        while True:
-            try:
-                fired = await self.scan_once()
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                log.warning("clock scan failed", error=f"{type(exc).__name__}: {exc}"[:300], failures=failures)
-                await asyncio.sleep(Backoff(self._interval, 30.0).delay(min(failures, 8)))
-                continue
-            if fired < self._batch:
-                await asyncio.sleep(self._interval)
+    async def claim(self, *, now: datetime, owner: str, lease: timedelta) -> Stored | None:
+        """Claim one case whose clock is due."""
+        return await self._cases.claim_due(now=now, owner=owner, lease=lease)
 
-    async def scan_once(self) -> int:
-        """Handle up to `batch` due cases; return how many were claimed."""
-        claimed = 0
-        while claimed < self._batch:
-            now = self._now()
-            stored = await self._cases.claim_due(now=now, owner=self.owner, lease=self._lease)
-            if stored is None:
-                break
-            claimed += 1
-            await self._fire(stored, now=now)
-        await self._refresh_gauges()
-        return claimed
-
-    async def _fire(self, stored: Stored, *, now: datetime) -> None:
+    async def fire(self, stored: Stored, *, now: datetime) -> None:
+        """Advance the case's clocks: store warnings/breaches with their events, page on breaches."""
         advanced = [clk.advance(c, now=now, policy=self._policy) for c in stored.case.clocks]
         case = stored.case.model_copy(update={"clocks": [c for c, _ in advanced]})
         alerts = [a for _, found in advanced for a in found]
@@ -111,10 +86,8 @@ class ClockScanner:
                 )
             )
 
-    async def _refresh_gauges(self) -> None:
-        if time.monotonic() - self._gauges_at < self._gauge_interval:
-            return
-        self._gauges_at = time.monotonic()
+    async def refresh_gauges(self) -> None:
+        """Overdue complaints and open incidents."""
         self._metrics.overdue.set(await self._cases.count_overdue())
         counts = await self._incidents.count_open()
         for kind in ("group", "public_opinion"):
