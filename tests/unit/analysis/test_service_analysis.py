@@ -54,7 +54,9 @@ class FakeComplaints:
     async def history(self, *, customer_key: str, since: datetime, until: datetime, limit: int) -> CustomerHistory:
         self.history_calls.append({"since": since, "until": until, "limit": limit})
         found = [
-            r for r in self.analyses.values() if r.analysis.customer_key == customer_key and since <= r.item.received_at <= until
+            r
+            for r in self.analyses.values()
+            if r.analysis.customer_key == customer_key and since <= r.item.received_at <= until
         ]
         found.sort(key=lambda r: r.item.received_at, reverse=True)
         items = [fold_facts(r.item, self.facts.get(r.item.complaint_id, [])) for r in found[:limit]]
@@ -96,14 +98,18 @@ class FakeTemplates:
             if set(band_keys) & set(r.analysis.matter.signature)
         ][:limit]
 
-    async def phone_customers(self, *, phone_key: str, customer_key: str, since: datetime, limit: int) -> int:
-        others = self._others(customer_key, since, datetime.max.replace(tzinfo=UTC))
+    async def phone_customers(
+        self, *, phone_key: str, customer_key: str, since: datetime, until: datetime, limit: int
+    ) -> int:
+        others = self._others(customer_key, since, until)
         return len({r.analysis.customer_key for r in others if r.phone_key == phone_key})
 
     async def matter_customers(
         self, *, matter_key: str, customer_key: str, since: datetime, until: datetime, limit: int
     ) -> int:
-        return len({r.analysis.customer_key for r in self._others(customer_key, since, until) if r.matter_key == matter_key})
+        return len(
+            {r.analysis.customer_key for r in self._others(customer_key, since, until) if r.matter_key == matter_key}
+        )
 
 
 @dataclass
@@ -187,7 +193,9 @@ async def test_the_stored_item_is_what_later_history_reads(harness: Harness) -> 
     record = harness.store.analyses["C-1"]
     assert record.item.complaint_id == "C-1"
     assert record.item.signature == list(record.analysis.matter.signature)
-    assert record.matter_key == f"insurance|{record.analysis.matter.product_type or '-'}|{record.analysis.cause_category}"
+    assert (
+        record.matter_key == f"insurance|{record.analysis.matter.product_type or '-'}|{record.analysis.cause_category}"
+    )
     assert len(record.minhash) == 128
     assert record.source_event_id == "ce-C-1"
 
@@ -229,7 +237,9 @@ async def test_the_same_customer_resending_a_letter_is_not_a_template(harness: H
 async def test_the_same_representative_phone_across_customers_flags_agent_involved(harness: Harness) -> None:
     for n in range(2):
         rep = MaskedRepresentative(kind="family", phone_masked="138****0000", phone_key="phone-1")
-        received = complaint("车险定损太慢，请尽快定损。", complaint_id=f"C-{n}", customer_key=f"cust-{n}", representative=rep)
+        received = complaint(
+            "车险定损太慢，请尽快定损。", complaint_id=f"C-{n}", customer_key=f"cust-{n}", representative=rep
+        )
         await harness.analyse(received)
     assert "agent_involved" not in {s.name for s in harness.analysis("C-0").signals}
     assert "agent_involved" in {s.name for s in harness.analysis("C-1").signals}
@@ -265,7 +275,10 @@ async def test_a_reopen_feeds_the_next_same_matter_analysis(harness: Harness) ->
     day, text, channel = CLAIM_SEQUENCE[0]
     await harness.analyse(complaint(text, complaint_id="C-1", channel=channel))
     reopen = HistoryFact(kind="reopen", occurred_at=T0 + timedelta(days=10))
-    assert await harness.service.record(event_id="r-1", complaint_id="C-1", customer_key="cust-a", fact=reopen) == "applied"
+    assert (
+        await harness.service.record(event_id="r-1", complaint_id="C-1", customer_key="cust-a", fact=reopen)
+        == "applied"
+    )
     day, text, channel = CLAIM_SEQUENCE[1]
     await harness.analyse(complaint(text, complaint_id="C-2", received_at=T0 + timedelta(days=day), channel=channel))
     feedback = harness.analysis("C-2").dimensions.feedback

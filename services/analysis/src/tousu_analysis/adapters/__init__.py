@@ -1,0 +1,1 @@
+"""Adapters of the analysis service: MongoDB repositories and the rules file."""
