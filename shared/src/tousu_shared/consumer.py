@@ -21,7 +21,8 @@ from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.retry import Backoff, RetriesExhausted, retry
 from tousu_shared.settings import KafkaSettings
 
-Handler = Callable[[Envelope[EventData]], Awaitable[None]]
+Handler = Callable[[Envelope[EventData]], Awaitable[str | None]]
+DUPLICATE = "duplicate"  # a handler returns this when its own idempotent write found the event applied
 log = get_logger("tousu.consumer")
 
 
@@ -66,7 +67,7 @@ class EventConsumer:
             return self._count(envelope.type, "duplicate")
         started = time.perf_counter()
         try:
-            await retry(
+            result = await retry(
                 lambda: handler(envelope),
                 attempts=self._policy.attempts,
                 backoff=self._policy.backoff,
@@ -80,7 +81,7 @@ class EventConsumer:
         if self._ledger is not None:
             await self._infra(lambda: self._ledger_mark(envelope))
         self._metrics.event_seconds.labels(self._service, envelope.type).observe(time.perf_counter() - started)
-        return self._count(envelope.type, "processed")
+        return self._count(envelope.type, DUPLICATE if result == DUPLICATE else "processed")
 
     async def _ledger_seen(self, event_id: str) -> bool:
         assert self._ledger is not None

@@ -81,9 +81,17 @@ class Lease:
         self._name = name
         self._ttl = timedelta(seconds=ttl_s)
         self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._held = False
+        self._ask_again_at = 0.0  # monotonic: the database is asked only when this has passed
 
     async def acquire(self) -> bool:
-        """Take or renew the lease; False while another live holder has it."""
+        """Take or renew the lease; False while another live holder has it.
+
+        A holder renews at half the TTL and a waiting instance asks at most once a second, so
+        an idle relay does not write to the database on every loop.
+        """
+        if time.monotonic() < self._ask_again_at:
+            return self._held
         now = datetime.now(UTC)
         try:  # matches only an expired or own lease; otherwise the upsert collides on _id
             await self._collection.find_one_and_update(
@@ -92,11 +100,16 @@ class Lease:
                 upsert=True,
             )
         except DuplicateKeyError:
+            self._held = False
+            self._ask_again_at = time.monotonic() + min(1.0, self._ttl.total_seconds() / 4)
             return False
+        self._held = True
+        self._ask_again_at = time.monotonic() + self._ttl.total_seconds() / 2
         return True
 
     async def release(self) -> None:
         """Give the lease up (on clean shutdown) so another instance takes over at once."""
+        self._held, self._ask_again_at = False, 0.0
         await self._collection.update_one(
             {"_id": self._name, "owner": self.owner}, {"$set": {"until": datetime.fromtimestamp(0, UTC)}}
         )

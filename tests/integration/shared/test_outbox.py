@@ -91,7 +91,17 @@ async def test_only_one_relay_holds_the_lease(db: AsyncDatabase[Document]) -> No
     assert not await second.acquire()
     assert await first.acquire(), "the holder renews"
     await first.release()
-    assert await second.acquire(), "a released lease is taken over at once"
+    third = Lease(db["test_leases"], name="outbox:x", ttl_s=5)
+    assert await third.acquire(), "a released lease is taken over at once by the next instance that asks"
+
+
+async def test_a_held_lease_is_renewed_without_writing_on_every_loop(db: AsyncDatabase[Document]) -> None:
+    lease = Lease(db["test_leases"], name="outbox:y", ttl_s=10)
+    assert await lease.acquire()
+    first = await db["test_leases"].find_one({"_id": "outbox:y"})
+    for _ in range(20):
+        assert await lease.acquire()
+    assert await db["test_leases"].find_one({"_id": "outbox:y"}) == first, "no write until half the TTL"
 
 
 async def test_the_running_relay_drains_events_written_later(

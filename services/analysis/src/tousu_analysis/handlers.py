@@ -6,9 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from tousu_analysis.domain.updates import HistoryFact, action_fact, feedback_fact, reopen_fact
-from tousu_analysis.metrics import report_duplicate
 from tousu_analysis.service import AnalysisService, Outcome
-from tousu_shared.consumer import Handler
+from tousu_shared.consumer import DUPLICATE, Handler
 from tousu_shared.events import (
     ComplaintActionRecorded,
     ComplaintFeedbackReceived,
@@ -29,17 +28,17 @@ def payload(envelope: Envelope[EventData], model: type[E]) -> E:
     return envelope.data
 
 
-def _reporting(outcome: Outcome) -> None:
-    if outcome == "duplicate":
-        report_duplicate()
+def _reporting(outcome: Outcome) -> str | None:
+    """Tell the shared consumer when the idempotent write found the event already applied."""
+    return DUPLICATE if outcome == "duplicate" else None
 
 
 def _fact_handler(
     service: AnalysisService, model: type[E], to_fact: Callable[[E], HistoryFact]
-) -> Callable[[Envelope[EventData]], Awaitable[None]]:
-    async def on_fact(envelope: Envelope[EventData]) -> None:
+) -> Callable[[Envelope[EventData]], Awaitable[str | None]]:
+    async def on_fact(envelope: Envelope[EventData]) -> str | None:
         event = payload(envelope, model)
-        _reporting(
+        return _reporting(
             await service.record(
                 event_id=envelope.id,
                 complaint_id=event.complaint_id,
@@ -54,9 +53,9 @@ def _fact_handler(
 def handlers(service: AnalysisService) -> dict[str, Handler]:
     """The handler of every event type the analysis service consumes."""
 
-    async def on_complaint_received(envelope: Envelope[EventData]) -> None:
+    async def on_complaint_received(envelope: Envelope[EventData]) -> str | None:
         complaint = payload(envelope, ComplaintReceived)
-        _reporting(await service.analyse(event_id=envelope.id, complaint=complaint))
+        return _reporting(await service.analyse(event_id=envelope.id, complaint=complaint))
 
     return {
         ComplaintReceived.event_type: on_complaint_received,

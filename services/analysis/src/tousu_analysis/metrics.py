@@ -1,13 +1,11 @@
-"""Analysis's metrics on the service registry (contract §5), and duplicate reporting for ledger-free handlers."""
+"""Analysis's metrics on the service registry (contract §5)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from time import perf_counter
-from typing import Any
 
 from prometheus_client import Counter, Histogram
 
@@ -17,28 +15,6 @@ from tousu_shared.metrics import ServiceMetrics
 RISK_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 STAGE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
-# The shared consumer counts every handler that returns as `processed`; our handlers are
-# idempotent by their own write (no ledger), so they report a redelivery here instead.
-_outcome: ContextVar[str | None] = ContextVar("tousu_analysis_outcome", default=None)
-
-
-def report_duplicate() -> None:
-    """Mark the event being handled as already processed (counted as outcome `duplicate`)."""
-    _outcome.set("duplicate")
-
-
-class _OutcomeCounter(Counter):
-    """`tousu_events_processed_total` that honours an outcome reported by the handler."""
-
-    def labels(self, *labelvalues: Any, **labelkwargs: Any) -> Any:
-        """Swap `processed` for the handler's reported outcome, once."""
-        reported = _outcome.get()
-        if reported and labelvalues and labelvalues[-1] == "processed":
-            labelvalues = (*labelvalues[:-1], reported)
-        _outcome.set(None)
-        return super().labels(*labelvalues, **labelkwargs)
-
-
 @dataclass
 class AnalysisMetrics(ServiceMetrics):
     """The shared service metrics plus analysis's business metrics."""
@@ -46,13 +22,6 @@ class AnalysisMetrics(ServiceMetrics):
     def __post_init__(self) -> None:
         super().__post_init__()
         r = self.registry
-        r.unregister(self.events_processed)
-        self.events_processed = _OutcomeCounter(
-            "tousu_events_processed_total",
-            "Consumed events by outcome.",
-            ["service", "event_type", "outcome"],
-            registry=r,
-        )
         self.repeat_risk = Histogram(
             "tousu_analysis_repeat_risk",
             "Repeat (缠诉) risk of analysed complaints, 0..1.",
