@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,14 +22,83 @@ app.add_typer(importlib.import_module("tousu_intake.keys_cli").keys_app, name="k
 console = Console()
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where data, logs and the dev key live.")]
+Url = Annotated[str | None, typer.Option("--url", help="Intake base URL [default: http://127.0.0.1:8000].")]
+KEY_HELP = "API key [default: the dev key in DATA_DIR/dev-api-key]."
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="TOUSU_API_KEY", help=KEY_HELP, show_default=False),
+]
+ReportFormat = Annotated[str, typer.Option("--format", help="md | html | json")]
 
 
 @app.command()
-def dev(data_dir: DataDir = Path(".tousu")) -> None:
+def dev(
+    data_dir: DataDir = Path(".tousu"),
+    demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Run `tousu demo` once everything is up.")] = False,
+) -> None:
     """Start the embedded broker and database and the four services; Ctrl-C stops all."""
     from tousu_shared.dev import run_dev
 
-    raise typer.Exit(run_dev(data_dir))
+    raise typer.Exit(run_dev(data_dir, demo=demo))
+
+
+@app.command("demo")
+def demo_command(
+    count: Annotated[int, typer.Option("--count", min=1, help="How many sample complaints to post.")] = 96,
+    url: Url = None,
+    api_key: ApiKeyOption = None,
+    data_dir: DataDir = Path(".tousu"),
+) -> None:
+    """Post sample complaints, wait for routing, simulate handling and follow-up answers, print a summary."""
+    from tousu_shared.demo import run_demo
+
+    _call_intake(lambda api: run_demo(api, count=count), url=url, api_key=api_key, data_dir=data_dir)
+
+
+def _call_intake(work: Callable[[Any], Any], *, url: str | None, api_key: str | None, data_dir: Path) -> Any:
+    """Run `work(api)` against the intake API; an unreachable API or an error answer exits 1 with the reason."""
+    import httpx
+
+    from tousu_shared.apiclient import ApiError, IntakeApi, default_url, resolve_key
+
+    base = url or default_url()
+    api = IntakeApi(url=base, api_key=resolve_key(explicit=api_key, data_dir=data_dir))
+    try:
+        return work(api)
+    except ApiError as exc:
+        console.print(f"[red]{exc}[/red]")
+    except httpx.TransportError as exc:
+        console.print(f"[red]intake API not reachable at {base} ({exc}); is `tousu dev` running? (--url)[/red]")
+    finally:
+        api.close()
+    raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    from_: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD) or RFC 3339 time.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day (inclusive) or RFC 3339 time (exclusive).")] = None,
+    fmt: ReportFormat = "md",
+    url: Url = None,
+    api_key: ApiKeyOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    data_dir: DataDir = Path(".tousu"),
+) -> None:
+    """The complaint-handling analysis report (投诉处理工作分析报告) from the running intake API."""
+    from tousu_intake.report_render import render
+
+    if fmt not in ("md", "html", "json"):
+        raise typer.BadParameter("one of md, html, json", param_hint="--format")
+    query = {"from": from_, "to": to}
+    summary = _call_intake(
+        lambda api: api.get("/v1/reports/summary", **query), url=url, api_key=api_key, data_dir=data_dir
+    )
+    text = render(summary, fmt=fmt)  # type: ignore[arg-type]
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
 
 
 @app.command()

@@ -146,7 +146,7 @@ class _Stop:
         self.requested = True
 
 
-def run_dev(data_dir: Path) -> int:
+def run_dev(data_dir: Path, *, demo: bool = False) -> int:
     """Start everything, wait for Ctrl-C/SIGTERM or a crash, stop everything."""
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "logs").mkdir(exist_ok=True)
@@ -169,12 +169,28 @@ def run_dev(data_dir: Path) -> int:
                 services.append(start_service(found, name, service_port(name), data_dir, keys))
             wait_healthy(services)
             print_table(found, services, data_dir, keys["dev_api_key"])
+            if demo:
+                _run_demo(services[0].url, api_key=keys["dev_api_key"], stop=stop)
             return _supervise(services, stop)
         finally:
             console.print("stopping services…")
             stop_services(services)
             console.print("stopping servers…")
     return 0
+
+
+def _run_demo(url: str, *, api_key: str, stop: _Stop) -> None:
+    """`tousu dev --demo`: the demo against the stack just started (Ctrl-C cuts it short)."""
+    from tousu_shared.apiclient import ApiError, IntakeApi
+    from tousu_shared.demo import run_demo
+
+    api = IntakeApi(url=url, api_key=api_key)
+    try:
+        run_demo(api, count=96, stop=lambda: stop.requested)
+    except (ApiError, httpx.HTTPError) as exc:
+        console.print(f"[red]demo failed: {exc}[/red]")
+    finally:
+        api.close()
 
 
 def _supervise(services: list[ServiceProcess], stop: _Stop) -> int:

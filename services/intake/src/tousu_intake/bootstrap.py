@@ -11,14 +11,16 @@ from tousu_intake import problems
 from tousu_intake.adapters.api_keys import ApiKeyRepository
 from tousu_intake.adapters.complaints import ComplaintRepository
 from tousu_intake.adapters.incidents import IncidentRepository
+from tousu_intake.adapters.reports import ReportRepository
 from tousu_intake.auth import Authenticator
 from tousu_intake.auth_model import CHANNELS, SCOPES, ApiKey, hash_key
 from tousu_intake.config import IntakeSettings
 from tousu_intake.metrics import IntakeMetrics, RequestMetrics
 from tousu_intake.pii import PiiCipher
 from tousu_intake.readmodel import ReadModel
-from tousu_intake.routes import complaints, incidents
-from tousu_intake.service import IntakeService
+from tousu_intake.reporting import Reports
+from tousu_intake.routes import complaints, incidents, reports
+from tousu_intake.service import IntakeService, utc_now
 from tousu_intake.views import Views
 from tousu_shared.logging import get_logger
 from tousu_shared.runtime import Runtime, build_app
@@ -40,6 +42,7 @@ class Intake:
     service: IntakeService
     views: Views
     authenticator: Authenticator
+    reports: Reports
 
 
 async def upsert_dev_key(keys: ApiKeyRepository, *, secret: str) -> None:
@@ -61,7 +64,11 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
     complaints_repo = ComplaintRepository(runtime.db[runtime.collection_name("complaints")])
     incidents_repo = IncidentRepository(runtime.db[runtime.collection_name("incidents")])
     keys = ApiKeyRepository(runtime.db[runtime.collection_name("api_keys")])
-    for repo in (complaints_repo, incidents_repo, keys):
+    report_repo = ReportRepository(
+        complaints=runtime.db[runtime.collection_name("complaints")],
+        incidents=runtime.db[runtime.collection_name("incidents")],
+    )
+    for repo in (complaints_repo, incidents_repo, keys, report_repo):
         await repo.ensure_indexes()
     if config.dev_api_key and settings.service.environment != "production":
         await upsert_dev_key(keys, secret=config.dev_api_key)
@@ -84,7 +91,8 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
     authenticator = Authenticator(
         keys=keys, rate_per_s=config.rate_limit_per_s, burst=config.rate_limit_burst, cache_s=config.api_key_cache_s
     )
-    return Intake(service=service, views=views, authenticator=authenticator)
+    reporting = Reports(repository=report_repo, clock=utc_now)
+    return Intake(service=service, views=views, authenticator=authenticator, reports=reporting)
 
 
 def create_app(settings: Settings | None = None, *, intake: IntakeSettings | None = None) -> FastAPI:
@@ -101,6 +109,7 @@ def create_app(settings: Settings | None = None, *, intake: IntakeSettings | Non
     apps.append(app)
     app.include_router(complaints.router)
     app.include_router(incidents.router)
+    app.include_router(reports.router)
     problems.install(app)
     app.add_middleware(problems.BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
