@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.samples import samples_path
 from tousu_analysis.evaluate import Report, complaint_from_body, evaluate, main, read_records, render_text, to_json
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "complaints.jsonl"
+SAMPLES = samples_path()
 
 
 @pytest.fixture(scope="module")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.samples import samples_path
 from tousu_analysis.domain import InMemoryTemplateIndex, TemplateCandidate, prepare, similar_templates
 from tousu_analysis.domain.matter import jaccard_from_bands, signature
 
 pytestmark = pytest.mark.unit
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "complaints.jsonl"
+SAMPLES = samples_path()
 LETTER = (
     "致贵行消费金融部：本人{name}于{year}年在贵行申请消费贷款{amount}元。因近年收入锐减，本人暂时无法按原合同还款，"
     "现已逾期{months}期。本人并非恶意拖欠，现依据《消费者权益保护法》第十条之规定，向贵行提出以下协商请求："
