@@ -186,3 +186,18 @@ def test_the_clock_policy_is_validated_at_load() -> None:
         parse_clock_policy(text="version: x\nwarnings: [0.9, 0.5]\nclocks: {}\n")
     with pytest.raises(ClockPolicyError, match="exactly one"):
         parse_clock_policy(text="version: x\nwarnings: [0.5]\nclocks: {regulatory: {basis: calendar}}\n")
+
+
+def test_appraisal_time_between_pause_and_resume_actions_moves_the_regulatory_due_date(policy: ClockPolicy) -> None:
+    case = Case(complaint_id="C-1", customer_key="k", clocks=[regulatory(policy)])
+    paused = apply_action(
+        case, action=action("C-1", "k", "clock_paused", at=T0 + 2 * DAY, reason="appraisal"), policy=policy
+    )
+    assert paused.clocks[0].status == "paused"
+    again = apply_action(
+        paused, action=action("C-1", "k", "clock_paused", at=T0 + 3 * DAY, reason="appraisal"), policy=policy
+    )
+    assert again == paused, "a redelivered pause changes nothing"
+    resumed = apply_action(paused, action=action("C-1", "k", "clock_resumed", at=T0 + 6 * DAY), policy=policy)
+    assert resumed.clocks[0].status == "running"
+    assert resumed.clocks[0].due_at == T0 + 19 * DAY, "15 days plus the 4 days of appraisal"

@@ -120,3 +120,23 @@ def test_feedback_needs_a_resolved_complaint() -> None:
     for status in ("routed", "withdrawn", "closed"):
         with pytest.raises(ActionRejected):
             check_feedback(state=_state(status=status))
+
+
+def test_a_pause_needs_an_appraisal_or_mediation_reason() -> None:
+    with pytest.raises(InvalidInput) as info:
+        decide(state=_state(), action=_act("clock_paused", reason="busy"))
+    assert info.value.errors[0].field == "reason"
+    assert decide(state=_state(), action=_act("clock_paused", reason="mediation")).paused
+
+
+def test_the_clock_pauses_once_and_resumes_only_when_paused() -> None:
+    with pytest.raises(ActionRejected, match="already paused"):
+        decide(state=_state(paused=True), action=_act("clock_paused", reason="appraisal"))
+    with pytest.raises(ActionRejected, match="not paused"):
+        decide(state=_state(), action=_act("clock_resumed"))
+    assert not decide(state=_state(paused=True), action=_act("clock_resumed")).paused
+
+
+def test_a_decided_complaint_cannot_pause_its_stopped_clock() -> None:
+    with pytest.raises(ActionRejected, match="stopped"):
+        decide(state=_state(status="resolved"), action=_act("clock_paused", reason="appraisal"))

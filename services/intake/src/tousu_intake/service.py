@@ -237,7 +237,12 @@ class IntakeService:
             **texts,
             **({"approver": body.approver} if body.approver else {}),
         }
-        fields = {"due_at": outcome.due_at, "extensions": outcome.extensions, "decided_at": outcome.decided_at}
+        fields = {
+            "due_at": outcome.due_at,
+            "extensions": outcome.extensions,
+            "decided_at": outcome.decided_at,
+            "clock_paused": outcome.paused,
+        }
         if body.type == "resolved":
             fields["resolution"] = {**texts, "decided_at": occurred_at, "cycle": outcome.cycle}
         applied = await self._write(doc, envelope, detail=detail, fields=fields, now=now)
@@ -333,6 +338,7 @@ def case_state(doc: Document) -> CaseState:
         extensions=int(doc.get("extensions", 0)),
         decided_at=doc.get("decided_at"),
         cycle=int(doc.get("cycle", 1)),
+        paused=bool(doc.get("clock_paused", False)),
     )
 
 

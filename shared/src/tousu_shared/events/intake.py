@@ -24,7 +24,10 @@ ActionType = Literal[
     "extension_requested",
     "withdrawn",
     "review_requested",
+    "clock_paused",
+    "clock_resumed",
 ]
+PAUSE_REASONS = ("appraisal", "testing", "assessment", "mediation")  # 鉴定 / 检测 / 评估 / 调解 (domain §6)
 Satisfaction = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 
 
@@ -111,7 +114,11 @@ class ComplaintActionRecorded(EventData):
     remedy: str | None = Field(default=None, description="The remedy granted (for `resolved`).")
     root_cause: str | None = Field(default=None, description="Root cause (for `resolved`).")
     remediation: str | None = Field(default=None, description="Remediation of the root cause (for `resolved`).")
-    reason: str | None = Field(default=None, description="Reason (for `extension_requested`).")
+    reason: str | None = Field(
+        default=None,
+        description="Reason (for `extension_requested`); for `clock_paused` one of appraisal, testing, "
+        "assessment, mediation — time the regulatory clock is paused for (domain §6).",
+    )
     approver: str | None = Field(default=None, description="Senior approver (second extension).")
     due_at: datetime | None = Field(
         default=None, description="The regulatory due date after this action (extensions move it)."

@@ -84,6 +84,8 @@ def apply_action(case: Case, *, action: ComplaintActionRecorded, policy: ClockPo
     """The effect of a handler action on the clocks; raises `ClockRefused` for an impossible extension."""
     if action.type == "extension_requested":
         return _extend(case, action=action, policy=policy)
+    if action.type in ("clock_paused", "clock_resumed"):
+        return _pause_or_resume(case, action=action, policy=policy)
     clocks = [
         clk.stop(c, at=action.occurred_at, reason=action.type)
         if clk.stops(action=action.type, kind=c.kind, policy=policy)
@@ -92,6 +94,21 @@ def apply_action(case: Case, *, action: ComplaintActionRecorded, policy: ClockPo
     ]
     status = CLOSING_ACTIONS.get(action.type, case.status)
     return case.model_copy(update={"clocks": clocks, "status": status})
+
+
+def _pause_or_resume(case: Case, *, action: ComplaintActionRecorded, policy: ClockPolicy) -> Case:
+    """Appraisal/mediation time is excluded from the regulatory clock; intake already refused bad transitions."""
+    regulatory = case.clock("regulatory")
+    if regulatory is None or regulatory.status == "stopped":
+        return case
+    try:
+        if action.type == "clock_paused":
+            moved = clk.pause(regulatory, at=action.occurred_at, state=action.reason or "", policy=policy)
+        else:
+            moved = clk.resume(regulatory, at=action.occurred_at)
+    except clk.ClockRefused:
+        return case  # a redelivered or out-of-order pause/resume: nothing to change
+    return case.with_clock(moved)
 
 
 def _extend(case: Case, *, action: ComplaintActionRecorded, policy: ClockPolicy) -> Case:

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from tousu_intake.domain.deadlines import extended_due_at, review_open
 from tousu_intake.domain.errors import ActionRejected, FieldError, InvalidInput
+from tousu_shared.events.intake import PAUSE_REASONS
 
 DECIDED = frozenset({"resolved", "followup_pending"})
 RESOLUTION_FIELDS = ("decision", "remedy", "root_cause", "remediation")
+PAUSING = {"clock_paused": True, "clock_resumed": False}  # appraisal/mediation time is excluded (domain §6)
 ALLOWED_WHEN = {"withdrawn": frozenset({"note"}), "closed": frozenset({"note", "review_requested"})}
 
 
@@ -23,6 +25,7 @@ class CaseState:
     extensions: int = 0
     decided_at: datetime | None = None
     cycle: int = 1
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class ActionOutcome:
     extensions: int
     decided_at: datetime | None
     cycle: int
+    paused: bool = False
 
 
 def decide(*, state: CaseState, action: ActionRequest) -> ActionOutcome:
@@ -56,7 +60,10 @@ def decide(*, state: CaseState, action: ActionRequest) -> ActionOutcome:
     if action.type == "extension_requested":
         return _extend(state=state)
     decided = action.occurred_at if action.type == "resolved" else state.decided_at
-    return ActionOutcome(due_at=state.due_at, extensions=state.extensions, decided_at=decided, cycle=state.cycle)
+    paused = PAUSING.get(action.type, state.paused)
+    return ActionOutcome(
+        due_at=state.due_at, extensions=state.extensions, decided_at=decided, cycle=state.cycle, paused=paused
+    )
 
 
 def _missing(action: ActionRequest, names: tuple[str, ...], why: str) -> list[FieldError]:
@@ -69,6 +76,8 @@ def _require_fields(*, state: CaseState, action: ActionRequest) -> None:
         errors.append(FieldError("occurred_at", "is before the complaint was received"))
     if action.type == "resolved":
         errors += _missing(action, RESOLUTION_FIELDS, "required for a resolved action")
+    if action.type == "clock_paused" and (action.reason or "").strip() not in PAUSE_REASONS:
+        errors.append(FieldError("reason", f"required for a pause: one of {', '.join(PAUSE_REASONS)}"))
     if action.type == "extension_requested":
         errors += _missing(action, ("reason",), "required for an extension")
         if state.extensions == 1:
@@ -81,11 +90,22 @@ def _check_state(*, state: CaseState, action: ActionRequest) -> None:
     allowed = ALLOWED_WHEN.get(state.status)
     if allowed is not None and action.type not in allowed:
         raise ActionRejected(f"complaint is {state.status}: only {', '.join(sorted(allowed))} allowed")
+    if action.type in PAUSING:
+        _check_pause(state=state, pausing=PAUSING[action.type])
     if action.type in ("resolved", "extension_requested") and state.status in DECIDED:
         raise ActionRejected(f"complaint is already {state.status} in cycle {state.cycle}")
     if action.type == "review_requested" and not review_open(decided_at=state.decided_at, at=action.occurred_at):
         reason = "no decision yet" if state.decided_at is None else "more than 30 days after the decision"
         raise ActionRejected(f"a review (核查) can only be requested within 30 days of the decision: {reason}")
+
+
+def _check_pause(*, state: CaseState, pausing: bool) -> None:
+    if state.status in DECIDED:
+        raise ActionRejected(f"complaint is already {state.status}: its decision clock has stopped")
+    if pausing and state.paused:
+        raise ActionRejected("the decision clock is already paused")
+    if not pausing and not state.paused:
+        raise ActionRejected("the decision clock is not paused")
 
 
 def _extend(*, state: CaseState) -> ActionOutcome:
