@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.unit.escalation.escalation_builders import analyzed
 from tousu_escalation.domain import incidents as inc
 from tousu_escalation.domain.policy import Policy, load_policy
 from tousu_escalation.domain.routing import Routing
@@ -126,3 +127,67 @@ def test_the_window_is_seven_days_and_late_arrivals_count() -> None:
     )
     assert cluster.customers == 4
     assert cluster.complaint_ids == ["C-1", "C-2", "C-3", "C-9"]
+
+
+def opinion(latest: datetime = T0) -> inc.IncidentView:
+    return view(customers=1).model_copy(
+        update={"incident_id": "INC-PO", "kind": "public_opinion", "queue": "opinion_desk", "last_member_at": latest}
+    )
+
+
+def decide(incidents: list[inc.IncidentView], route: str, *, at: datetime, customers: int = 1) -> inc.Decision:
+    cluster = inc.Cluster(key=MATTER, customers=customers)
+    return inc.decide(
+        incidents=incidents, routing=routing(route), cluster=cluster, keys=[MATTER, "s:ab"], received_at=at, rules=RULES
+    )
+
+
+def test_a_plain_complaint_does_not_join_a_public_opinion_incident_of_its_matter() -> None:
+    later = T0 + timedelta(days=1)
+    assert not inc.joins(opinion(), route="standard", keys=[MATTER], received_at=later, rules=RULES)
+    assert decide([opinion()], "standard", at=later) == inc.Decision()
+
+
+def test_a_public_opinion_complaint_joins_the_public_opinion_incident_of_its_matter_in_the_window() -> None:
+    assert decide([opinion()], "public_opinion", at=T0 + timedelta(days=6)).join == opinion()
+    assert not inc.joins(
+        opinion(), route="public_opinion", keys=["m:banking|信用卡|other"], received_at=T0, rules=RULES
+    )
+
+
+def test_a_stale_incident_takes_no_member_and_is_closed() -> None:
+    wave = view().model_copy(update={"last_member_at": T0})
+    late = T0 + RULES.window + timedelta(minutes=1)
+    assert inc.is_stale(wave, at=late, rules=RULES)
+    assert not inc.joins(wave, route="group", keys=[MATTER], received_at=late, rules=RULES)
+    decision = decide([wave, opinion()], "public_opinion", at=late)
+    assert decision.join is None
+    assert decision.open == "public_opinion"  # opens a fresh one instead
+    assert decision.close == [wave, opinion()]
+
+
+def test_a_group_wave_member_joins_and_moves_the_window() -> None:
+    wave = view().model_copy(update={"last_member_at": T0})
+    at = T0 + timedelta(days=6)
+    decision = decide([wave], "standard", at=at)
+    assert decision.join == wave and decision.close == []
+    member = analyzed("C-new", "k-new", received_at=at)
+    bigger = inc.grown(wave, analysis=member, rules=RULES)
+    assert (len(bigger.customers), bigger.complaint_ids[-1], bigger.latest_at) == (6, "C-new", at)
+    # the window slides with the wave: 6 days after this member it still joins, 13 days after the opening
+    assert inc.joins(bigger, route="standard", keys=[MATTER], received_at=at + timedelta(days=6), rules=RULES)
+
+
+def test_a_wave_and_a_public_opinion_incident_coexist_each_complaint_picks_its_own() -> None:
+    wave = view().model_copy(update={"last_member_at": T0})
+    at = T0 + timedelta(hours=3)
+    assert decide([opinion(), wave], "public_opinion", at=at).join == opinion()
+    assert decide([opinion(), wave], "standard", at=at).join == wave
+    assert inc.incident_to_join([opinion(), wave], route=None, keys=[MATTER], received_at=at, rules=RULES) == wave
+
+
+def test_routing_counts_the_wave_a_complaint_joins() -> None:
+    wave = view(customers=7)
+    single = inc.Cluster(key=MATTER, customers=2)
+    assert inc.cluster_customers(cluster=single, wave=wave, customer_key="k-new") == 8
+    assert inc.cluster_customers(cluster=single, wave=None, customer_key="k-new") == 2

@@ -28,10 +28,22 @@ from tousu_analysis.domain import (
     load_rules,
     prepare,
 )
-from tousu_analysis.domain.matter import jaccard
 from tousu_analysis.domain.profile import primary_label
+from tousu_escalation.domain.incidents import (
+    IncidentRules,
+    IncidentView,
+    Neighbour,
+    biggest_cluster,
+    cluster_customers,
+    cluster_keys,
+    decide,
+    grown,
+    incident_to_join,
+    join_routing,
+    opened,
+)
 from tousu_escalation.domain.policy import Policy, load_policy
-from tousu_escalation.domain.routing import RoutingContext, route
+from tousu_escalation.domain.routing import Routing, RoutingContext, route
 from tousu_shared.events import (
     ComplaintAnalyzed,
     ComplaintReceived,
@@ -169,30 +181,63 @@ class Report(BaseModel):
 
 
 @dataclass
-class _Cluster:
-    """In-memory 7-day window of analysed complaints for the group route (as escalation keeps it)."""
+class _Incidents:
+    """In-memory stand-in for escalation's stores: routed complaints' cluster keys and the incidents.
 
-    threshold: float
-    seen: list[tuple[datetime, str, str, tuple[int, ...]]] = field(default_factory=list)
+    Every decision is escalation's own pure function (`biggest_cluster`, `incident_to_join`, `decide`,
+    `opened`, `grown`, `join_routing`): the same code path as the service, only the storage differs.
+    """
 
-    def customers(self, *, at: datetime, customer_key: str, matter_key: str, values: tuple[int, ...]) -> int:
-        """Distinct customers (this one included) with the same matter or near-identical text."""
-        since = at - timedelta(days=7)
-        others = {
-            c
-            for t, c, m, v in self.seen
-            if since <= t <= at and (m == matter_key or jaccard(v, values) >= self.threshold)
-        }
-        return len(others | {customer_key})
+    policy: Policy
+    rules: IncidentRules = field(default_factory=IncidentRules)
+    routed: list[Neighbour] = field(default_factory=list)
+    incidents: dict[str, IncidentView] = field(default_factory=dict)
 
-    def add(self, *, at: datetime, customer_key: str, matter_key: str, values: tuple[int, ...]) -> None:
-        """Remember one complaint."""
-        self.seen.append((at, customer_key, matter_key, values))
-
-
-def _matter_key(analysis: ComplaintAnalyzed) -> str:
-    m = analysis.matter
-    return f"{m.product_line}|{m.product_type or '-'}|{m.cause}"
+    def route(self, analysis: ComplaintAnalyzed, *, now: datetime) -> Routing:
+        """Route one analysed complaint as the escalation service does, and remember it."""
+        keys = cluster_keys(analysis.matter)
+        at, window = analysis.received_at, self.rules.window
+        neighbours = [n for n in self.routed if set(n.keys) & set(keys) and at - window <= n.received_at <= at + window]
+        cluster = biggest_cluster(
+            keys=keys,
+            customer_key=analysis.customer_key,
+            complaint_id=analysis.complaint_id,
+            received_at=at,
+            neighbours=neighbours,
+            window=window,
+        )
+        found = sorted((i for i in self.incidents.values() if i.key in keys), key=lambda i: i.opened_at)
+        wave = incident_to_join(found, route=None, keys=keys, received_at=at, rules=self.rules)
+        context = RoutingContext(
+            cluster_customers_7d=cluster_customers(cluster=cluster, wave=wave, customer_key=analysis.customer_key),
+            incident_id=wave.incident_id if wave else None,
+        )
+        routing = route(analysis=analysis, context=context, policy=self.policy, now=now)
+        decision = decide(
+            incidents=found, routing=routing, cluster=cluster, keys=keys, received_at=at, rules=self.rules
+        )
+        for stale in decision.close:
+            del self.incidents[stale.incident_id]
+        placed: IncidentView | None = None
+        if decision.join is not None:
+            placed = grown(decision.join, analysis=analysis, rules=self.rules)
+        elif decision.open is not None:
+            placed = opened(
+                decision.open,
+                analysis=analysis,
+                cluster=cluster,
+                keys=keys,
+                policy=self.policy,
+                rules=self.rules,
+                now=now,
+            )
+        if placed is not None:
+            self.incidents[placed.incident_id] = placed
+            routing = join_routing(routing=routing, incident=placed, policy=self.policy, now=now)
+        self.routed.append(
+            Neighbour(complaint_id=analysis.complaint_id, customer_key=analysis.customer_key, keys=keys, received_at=at)
+        )
+        return routing
 
 
 @dataclass
@@ -202,7 +247,7 @@ class _Replay:
     rules: Rules
     policy: Policy
     index: InMemoryTemplateIndex
-    cluster: _Cluster
+    escalation: _Incidents
     histories: dict[str, list[HistoryItem]] = field(default_factory=dict)
 
     def run(self, position: int, record: dict[str, Any]) -> RecordResult:
@@ -224,11 +269,7 @@ class _Replay:
             now=now,
             analyzer_version=ANALYZER_VERSION,
         )
-        values, final_key = prep.signature.hashvalues, _matter_key(analysis)
-        size = self.cluster.customers(at=now, customer_key=key, matter_key=final_key, values=values)
-        incident = f"INC-{final_key}" if size >= 5 or complaint.complainant_count >= 5 else None
-        context = RoutingContext(cluster_customers_7d=size, incident_id=incident)
-        routing = route(analysis=analysis, context=context, policy=self.policy, now=now)
+        routing = self.escalation.route(analysis, now=now)
         self.histories.setdefault(key, []).append(history_item_from(analysis))
         self.index.add(
             complaint_id=complaint.complaint_id,
@@ -236,9 +277,8 @@ class _Replay:
             received_at=now,
             signature=prep.signature,
             phone_key=phone,
-            matter_key=final_key,
+            matter_key=_matter_key(analysis),
         )
-        self.cluster.add(at=now, customer_key=key, matter_key=final_key, values=values)
         return _result(
             position,
             record.get("expect", {}),
@@ -248,6 +288,11 @@ class _Replay:
             routing.reasons,
             primary_label(analysis.profile, self.rules),
         )
+
+
+def _matter_key(analysis: ComplaintAnalyzed) -> str:
+    m = analysis.matter
+    return f"{m.product_line}|{m.product_type or '-'}|{m.cause}"
 
 
 def _result(
@@ -330,31 +375,46 @@ def evaluate(records: list[dict[str, Any]], *, rules: Rules | None = None, polic
     """Replay labelled records in file order through `analyze` and `route`; score the decisions."""
     rules = rules or load_rules()
     policy = policy or load_policy()
-    replay = _Replay(rules, policy, InMemoryTemplateIndex(rules.templates), _Cluster(rules.templates.threshold))
+    replay = _Replay(rules, policy, InMemoryTemplateIndex(rules.templates), _Incidents(policy))
     results = [replay.run(i, record) for i, record in enumerate(records)]
     return _report(results, rules, policy)
 
 
-def _report(results: list[RecordResult], rules: Rules, policy: Policy) -> Report:
-    route_pairs = [(r.expected_route, r.route) for r in results]
+@dataclass(frozen=True)
+class RouteFigures:
+    """Route scores of (expected, predicted) pairs: macro-F1, per route, confusion (rows expected)."""
+
+    macro_f1: float
+    routes: dict[str, ClassScore]
+    confusion: dict[str, dict[str, int]]
+
+
+def route_figures(route_pairs: list[tuple[str, str]], policy: Policy) -> RouteFigures:
+    """The route metric of `tousu evaluate`, for any source of decisions (also the services, end to end)."""
     route_names = [*(rr.name for rr in policy.routes), policy.standard.name]
     classes = [n for n in route_names if any(n in pair for pair in route_pairs)]
     routes = per_class(route_pairs, classes)
+    confusion: dict[str, dict[str, int]] = {e: {} for e in classes}
+    for (e, p), n in Counter(route_pairs).items():
+        confusion.setdefault(e, {})[p] = n
+    return RouteFigures(macro_f1=_macro(routes), routes=routes, confusion=confusion)
+
+
+def _report(results: list[RecordResult], rules: Rules, policy: Policy) -> Report:
+    route_pairs = [(r.expected_route, r.route) for r in results]
+    figures = route_figures(route_pairs, policy)
     signal_sets = [(set(r.expected_flags), set(r.signals)) for r in results]
     signals = per_label(signal_sets, rules.signals)
     band_pairs = [(r.expected_repeat_band, r.repeat_band) for r in results]
     bands = per_class(band_pairs, BANDS)
-    confusion: dict[str, dict[str, int]] = {e: {} for e in classes}
-    for (e, p), n in Counter(route_pairs).items():
-        confusion.setdefault(e, {})[p] = n
     misses = sorted((r for r in results if _miss_weight(r) != (0, 0)), key=_miss_weight, reverse=True)
     return Report(
         count=len(results),
         rules_version=rules.version,
         policy_version=policy.version,
         route_accuracy=_accuracy(route_pairs),
-        route_macro_f1=_macro(routes),
-        routes=routes,
+        route_macro_f1=figures.macro_f1,
+        routes=figures.routes,
         signals=signals,
         signal_macro_f1=_macro(signals),
         repeat_band_accuracy=_accuracy(band_pairs),
@@ -363,7 +423,7 @@ def _report(results: list[RecordResult], rules: Rules, policy: Policy) -> Report
         tier_accuracy=_accuracy([(r.expected_tier, r.tier) for r in results if r.expected_tier]),
         profile_accuracy=_accuracy([(r.expected_profile, r.profile) for r in results if r.expected_profile]),
         cause_accuracy=_accuracy([(r.expected_cause, r.cause) for r in results if r.expected_cause]),
-        confusion=confusion,
+        confusion=figures.confusion,
         worst_misses=misses[:10],
         records=results,
     )

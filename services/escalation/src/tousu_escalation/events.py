@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from tousu_escalation.domain.case import Case
 from tousu_escalation.domain.clock_policy import ClockPolicy
@@ -73,10 +74,17 @@ def alert(case: Case, *, alert: Alert, now: datetime, policy: ClockPolicy) -> En
 
 
 def incident(
-    view: IncidentView, *, opened: bool, complaint_id: str, customer_key: str, now: datetime
+    view: IncidentView,
+    *,
+    opened: bool,
+    complaint_id: str,
+    customer_key: str,
+    now: datetime,
+    status: Literal["open", "closed"] = "open",
 ) -> Envelope[EventData]:
-    """`incident.opened` or `incident.updated` with the member count and growth per day."""
+    """`incident.opened` or `incident.updated` (growth, or status closed) with the member count and growth per day."""
     fields = {
+        "status": status,
         "complaint_id": complaint_id,
         "customer_key": customer_key,
         "incident_id": view.incident_id,
@@ -95,4 +103,5 @@ def incident(
         "updated_at": now,
     }
     data: EventData = IncidentOpened(**fields) if opened else IncidentUpdated(**fields)
-    return wrap(data, id_parts=(view.incident_id, complaint_id), time=now)
+    ids = (view.incident_id, complaint_id) if status == "open" else (view.incident_id, status)  # closes once
+    return wrap(data, id_parts=ids, time=now)

@@ -16,10 +16,13 @@ from tousu_escalation.domain.incidents import (
     IncidentRules,
     IncidentView,
     becomes_major,
-    incident_id,
+    decide,
+    grown,
     join_routing,
+    opened,
 )
 from tousu_escalation.domain.policy import Policy
+from tousu_escalation.domain.routing import Routing
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
 from tousu_shared.events import ComplaintAnalyzed
@@ -61,43 +64,45 @@ class IncidentDesk:
         self,
         *,
         analysis: ComplaintAnalyzed,
-        kind: IncidentKind | None,
+        routing: Routing,
         cluster: Cluster,
         keys: list[str],
-        existing: StoredIncident | None,
+        found: list[StoredIncident],
         now: datetime,
     ) -> Placement | None:
-        """Join the open incident of the matter, or open one of `kind`; None when neither applies."""
+        """Join the wave the complaint belongs to, or open an incident; None when neither applies.
+
+        The decision is the pure `decide` (the one `tousu evaluate` replays); stale incidents are closed.
+        """
         for _ in range(ATTEMPTS):
-            if existing is not None:
-                placement = await self._join(existing, analysis=analysis, now=now)
-            elif kind is None:
+            decision = decide(
+                incidents=[s.view for s in found],
+                routing=routing,
+                cluster=cluster,
+                keys=keys,
+                received_at=analysis.received_at,
+                rules=self._rules,
+            )
+            by_id = {s.view.incident_id: s for s in found}
+            for view in decision.close:
+                await self._close(by_id[view.incident_id], analysis=analysis, now=now)
+            if decision.join is not None:
+                placement = await self._join(by_id[decision.join.incident_id], analysis=analysis, now=now)
+            elif decision.open is None:
                 return None
             else:
-                placement = await self._open(kind, analysis=analysis, cluster=cluster, keys=keys, now=now)
+                placement = await self._open(decision.open, analysis=analysis, cluster=cluster, keys=keys, now=now)
             if placement is not None:
                 return placement
-            existing = await self._incidents.find_open(keys=keys)
+            found = await self._incidents.find_open(keys=keys)
         raise ConcurrentChange(f"incident of complaint {analysis.complaint_id} kept changing")
 
     async def _open(
         self, kind: IncidentKind, *, analysis: ComplaintAnalyzed, cluster: Cluster, keys: list[str], now: datetime
     ) -> Placement | None:
         cid, ck = analysis.complaint_id, analysis.customer_key
-        key = (cluster.key if kind == "group" else None) or (keys[0] if keys else f"c:{cid}")
-        members = (cluster.complaint_ids, cluster.customer_keys) if kind == "group" else ([cid], [ck])
-        view = IncidentView(
-            incident_id=incident_id(key=key, founder=cid),
-            kind=kind,
-            queue=self._queue(kind),
-            key=key,
-            customers=members[1],
-            complaint_ids=members[0],
-            major=len(members[1]) >= self._rules.major_threshold,
-            opening_count=len(members[1]),
-            opened_at=now,
-            product_type=analysis.matter.product_type,
-            cause=analysis.matter.cause,
+        view = opened(
+            kind, analysis=analysis, cluster=cluster, keys=keys, policy=self._policy, rules=self._rules, now=now
         )
         event = events.incident(view, opened=True, complaint_id=cid, customer_key=ck, now=now)
         if not await self._incidents.open(view=view, event=event, now=now):
@@ -115,27 +120,34 @@ class IncidentDesk:
         view, cid, ck = stored.view, analysis.complaint_id, analysis.customer_key
         if cid in view.complaint_ids:
             return Placement(view=view, reroute_members=True)  # a replay: finish what it may have left undone
-        customers = sorted({*view.customers, ck})
-        major = view.major or len(customers) >= self._rules.major_threshold
-        grown = view.model_copy(
-            update={"customers": customers, "complaint_ids": [*view.complaint_ids, cid], "major": major}
-        )
-        event = events.incident(grown, opened=False, complaint_id=cid, customer_key=ck, now=now)
-        if not await self._incidents.join(stored=stored, view=grown, event=event, now=now):
+        bigger = grown(view, analysis=analysis, rules=self._rules)
+        event = events.incident(bigger, opened=False, complaint_id=cid, customer_key=ck, now=now)
+        if not await self._incidents.join(stored=stored, view=bigger, event=event, now=now):
             return None
         self._wake()
-        if becomes_major(before=len(view.customers), after=len(customers), rules=self._rules):
+        if becomes_major(before=len(view.customers), after=len(bigger.customers), rules=self._rules):
             self._after_change(
-                grown,
+                bigger,
                 event_body=event.data.model_dump_json().encode(),
                 kind="incident_major",
                 complaint_id=cid,
                 customer_key=ck,
             )
-        return Placement(view=grown, reroute_members=False)
+        return Placement(view=bigger, reroute_members=False)
 
-    def _queue(self, kind: IncidentKind) -> str:
-        return next(r.queue for r in self._policy.routes if r.name == kind)
+    async def _close(self, stored: StoredIncident, *, analysis: ComplaintAnalyzed, now: datetime) -> None:
+        """A stale wave takes no more members: closed, with `incident.updated` (status closed)."""
+        event = events.incident(
+            stored.view,
+            opened=False,
+            complaint_id=analysis.complaint_id,
+            customer_key=analysis.customer_key,
+            now=now,
+            status="closed",
+        )
+        if await self._incidents.close(stored=stored, event=event, now=now):
+            self._wake()
+            self._metrics.incidents_open.labels(stored.view.kind).dec()
 
     def _after_change(
         self, view: IncidentView, *, event_body: bytes, kind: str, complaint_id: str, customer_key: str

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tousu_escalation import events
 from tousu_escalation.adapters.cases import CaseRepository, Stored
-from tousu_escalation.adapters.incidents import IncidentRepository, StoredIncident
+from tousu_escalation.adapters.incidents import IncidentRepository
 from tousu_escalation.domain import clocks as clk
 from tousu_escalation.domain.calendar import add_working_days
 from tousu_escalation.domain.case import Case, apply_action, cycle_clocks, matter_key
@@ -15,9 +15,11 @@ from tousu_escalation.domain.clock_policy import ClockPolicy
 from tousu_escalation.domain.incidents import (
     Cluster,
     IncidentRules,
+    IncidentView,
     biggest_cluster,
+    cluster_customers,
     cluster_keys,
-    incident_kind,
+    incident_to_join,
     join_routing,
 )
 from tousu_escalation.domain.policy import Policy
@@ -72,11 +74,13 @@ class EscalationService:
         now = self._now()
         keys = cluster_keys(analysis.matter)
         cluster = await self._cluster(analysis=analysis, keys=keys)
-        existing = await self._incidents.find_open(keys=keys)
-        routing = self._route(analysis=analysis, cluster=cluster, existing=existing, now=now)
-        kind = incident_kind(routing=routing, cluster=cluster, rules=self._p.rules)
+        found = await self._incidents.find_open(keys=keys)
+        wave = incident_to_join(
+            [s.view for s in found], route=None, keys=keys, received_at=analysis.received_at, rules=self._p.rules
+        )
+        routing = self._route(analysis=analysis, cluster=cluster, wave=wave, now=now)
         placement = await self._desk.place(
-            analysis=analysis, kind=kind, cluster=cluster, keys=keys, existing=existing, now=now
+            analysis=analysis, routing=routing, cluster=cluster, keys=keys, found=found, now=now
         )
         if placement is not None:
             routing = join_routing(routing=routing, incident=placement.view, policy=self._p.policy, now=now)
@@ -100,12 +104,11 @@ class EscalationService:
         )
 
     def _route(
-        self, *, analysis: ComplaintAnalyzed, cluster: Cluster, existing: StoredIncident | None, now: datetime
+        self, *, analysis: ComplaintAnalyzed, cluster: Cluster, wave: IncidentView | None, now: datetime
     ) -> Routing:
-        members = len({analysis.customer_key, *existing.view.customers}) if existing else 1
         context = RoutingContext(
-            cluster_customers_7d=max(cluster.customers, members),
-            incident_id=existing.view.incident_id if existing else None,
+            cluster_customers_7d=cluster_customers(cluster=cluster, wave=wave, customer_key=analysis.customer_key),
+            incident_id=wave.incident_id if wave else None,
         )
         return route(analysis=analysis, context=context, policy=self._p.policy, now=now, add_days=self._p.add_days)
 

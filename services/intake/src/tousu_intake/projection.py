@@ -104,7 +104,15 @@ def _closed(doc: Document, env: Envelope[EventData]) -> Change:
 def _incident(doc: Document, env: Envelope[EventData]) -> Change:
     d = env.data
     assert isinstance(d, IncidentEvent)
-    detail = {"incident_id": d.incident_id, "kind": d.kind, "member_count": d.member_count, "major": d.major}
+    detail = {
+        "incident_id": d.incident_id,
+        "kind": d.kind,
+        "status": d.status,
+        "member_count": d.member_count,
+        "major": d.major,
+    }
+    if d.complaint_id not in d.complaint_ids:  # e.g. the complaint whose arrival closed a stale incident
+        return detail, {}
     return detail, {"incident_ids": sorted({*doc.get("incident_ids", []), d.incident_id})}
 
 

@@ -1,21 +1,23 @@
-"""Incidents collection: one document per incident, at most one open incident per matter key."""
+"""Incidents collection: one document per incident, at most one open incident per kind and matter key."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from tousu_escalation.domain.incidents import IncidentView
+from tousu_escalation.domain.incidents import INCIDENT_ROUTES, IncidentView
 from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope
 from tousu_shared.mongo import Document, journaled
 from tousu_shared.outbox import outbox_fields, outbox_push
 from tousu_shared.settings import Topics
 
+KINDS = sorted(set(INCIDENT_ROUTES.values()))
 VIEW_FIELDS = tuple(f for f in IncidentView.model_fields if f != "incident_id")
 
 
@@ -35,9 +37,15 @@ class IncidentRepository:
         self._topics = topics
 
     async def ensure_indexes(self) -> None:
-        """A unique open incident per key (two instances cannot open twins); the gauge's count."""
+        """A unique open incident per kind and key (two instances cannot open twins; a group wave and a
+        public-opinion incident on one matter coexist); the gauge's count."""
+        with contextlib.suppress(OperationFailure):  # the former per-key index forbade a second kind per matter
+            await self._coll.drop_index("open_key")
         await self._coll.create_index(
-            [("key", ASCENDING)], name="open_key", unique=True, partialFilterExpression={"status": "open"}
+            [("kind", ASCENDING), ("key", ASCENDING)],
+            name="open_kind_key",
+            unique=True,
+            partialFilterExpression={"status": "open"},
         )
         await self._coll.create_index([("status", ASCENDING), ("kind", ASCENDING)], name="status_kind")
 
@@ -46,14 +54,13 @@ class IncidentRepository:
         doc = await self._coll.find_one({"_id": incident_id}, {"outbox": 0})
         return _stored(doc) if doc else None
 
-    async def find_open(self, *, keys: list[str]) -> StoredIncident | None:
-        """The open incident of any of these matter keys (the oldest when several)."""
+    async def find_open(self, *, keys: list[str]) -> list[StoredIncident]:
+        """The open incidents of any of these matter keys, oldest first (one indexed query)."""
         if not keys:
-            return None
-        doc = await self._coll.find_one(
-            {"key": {"$in": keys}, "status": "open"}, {"outbox": 0}, sort=[("opened_at", ASCENDING)]
-        )
-        return _stored(doc) if doc else None
+            return []
+        query = {"kind": {"$in": KINDS}, "key": {"$in": keys}, "status": "open"}  # the open_kind_key index
+        docs = await self._coll.find(query, {"outbox": 0}, sort=[("opened_at", ASCENDING)]).to_list()
+        return [_stored(doc) for doc in docs]
 
     async def open(self, *, view: IncidentView, event: Envelope[EventData], now: datetime) -> bool:
         """Insert a new incident with its `incident.opened`; False when it (or a twin for the key) exists."""
@@ -76,10 +83,25 @@ class IncidentRepository:
     ) -> bool:
         """Store the grown incident with its `incident.updated`; False on a concurrent change."""
         push = outbox_push([event], topics=self._topics, now=now)
-        fields = {k: getattr(view, k) for k in ("customers", "complaint_ids", "major")} | {"updated_at": now}
+        fields = {k: getattr(view, k) for k in ("customers", "complaint_ids", "major", "last_member_at")}
+        fields |= {"updated_at": now}
         result = await self._coll.update_one(
             {"_id": view.incident_id, "rev": stored.rev},
             {"$set": fields | push["$set"], "$inc": {"rev": 1}, "$push": push["$push"], "$min": push["$min"]},
+        )
+        return result.modified_count == 1
+
+    async def close(self, *, stored: StoredIncident, event: Envelope[EventData], now: datetime) -> bool:
+        """Mark a stale incident closed with its `incident.updated`; False when it changed meanwhile."""
+        push = outbox_push([event], topics=self._topics, now=now)
+        result = await self._coll.update_one(
+            {"_id": stored.view.incident_id, "rev": stored.rev, "status": "open"},
+            {
+                "$set": {"status": "closed", "closed_at": now, "updated_at": now} | push["$set"],
+                "$inc": {"rev": 1},
+                "$push": push["$push"],
+                "$min": push["$min"],
+            },
         )
         return result.modified_count == 1
 
@@ -92,5 +114,5 @@ class IncidentRepository:
 
 
 def _stored(doc: Document) -> StoredIncident:
-    view = IncidentView.model_validate({"incident_id": doc["_id"], **{k: doc[k] for k in VIEW_FIELDS}})
+    view = IncidentView.model_validate({"incident_id": doc["_id"], **{k: doc[k] for k in VIEW_FIELDS if k in doc}})
     return StoredIncident(view=view, rev=int(doc.get("rev", 0)))
