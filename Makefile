@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: run test lint format bench sync uv clean
+.PHONY: run test lint format bench bench-analysis sync uv clean
 
 run: sync ## install everything, then start brokers, database and the four services
 	$(UV) run tousu dev
@@ -20,8 +21,11 @@ format: sync
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
 
-bench: sync ## benchmarks (never part of make test)
-	@echo "no benchmarks yet (issue 8 adds them)"
+bench: sync ## benchmarks on the embedded servers (never part of make test); BENCH_ARGS=--quick for a few minutes
+	$(UV) run python bench/run.py $(BENCH_ARGS)
+
+bench-analysis: sync ## analysis latency vs stored complaints only (SIZES=10000,1000000 against a real MongoDB)
+	$(UV) run python bench/bench_analysis.py --sizes $${SIZES:-10000,50000}
 
 sync: $(UV)
 	$(UV) sync --frozen

@@ -243,8 +243,12 @@ def test_kustomization_applies_every_core_manifest_except_the_example_secret() -
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
-def test_kustomize_builds_the_core_and_monitoring_sets() -> None:
-    for folder, kinds in ((K8S, {"Deployment", "Service"}), (K8S / "monitoring", {"ServiceMonitor"})):
+def test_kustomize_builds_the_core_monitoring_and_autoscaling_sets() -> None:
+    for folder, kinds in (
+        (K8S, {"Deployment", "Service"}),
+        (K8S / "monitoring", {"ServiceMonitor"}),
+        (K8S / "autoscaling", {"ScaledObject"}),
+    ):
         result = subprocess.run(
             ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, timeout=60, check=False
         )
@@ -335,6 +339,80 @@ def test_service_monitor_scrapes_every_service_like_the_compose_prometheus() -> 
     assert all(endpoint["port"] in {p["name"] for p in services[n]["spec"]["ports"]} for n in SERVICES)
 
 
+CONSUMERS = ("analysis", "escalation", "followup")
+SCALED_OBJECTS = K8S / "autoscaling/scaledobjects.yaml"
+
+
+def scaled_objects() -> dict[str, dict[str, Any]]:
+    """KEDA ScaledObjects by metadata.name."""
+    return {d["metadata"]["name"]: d for d in load_all_yaml(SCALED_OBJECTS)}
+
+
+def test_autoscaling_is_a_separate_kustomization_of_keda_scaled_objects() -> None:
+    # Like monitoring/: CRD resources stay out of the core set, which applies on any cluster.
+    assert load_yaml(K8S / "autoscaling/kustomization.yaml")["resources"] == ["scaledobjects.yaml"]
+    assert load_yaml(K8S / "autoscaling/kustomization.yaml")["namespace"] == "tousu"
+    for document in load_all_yaml(SCALED_OBJECTS):
+        assert (document["apiVersion"], document["kind"]) == ("keda.sh/v1alpha1", "ScaledObject")
+    assert "ScaledObject" not in {d["kind"] for p in K8S.glob("*.yaml") for d in load_all_yaml(p)}
+
+
+def test_each_consumer_service_and_only_those_scale_on_their_own_consumer_lag() -> None:
+    objects = scaled_objects()
+    assert set(objects) == set(CONSUMERS)  # intake serves HTTP: it has no consumer lag
+    deployments = k8s_resources("Deployment")
+    for name, scaled in objects.items():
+        target = scaled["spec"]["scaleTargetRef"]
+        assert target == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert target["name"] in deployments
+        assert scaled["metadata"]["labels"]["app.kubernetes.io/component"] == name
+        (trigger,) = scaled["spec"]["triggers"]
+        assert trigger["type"] == "prometheus" and trigger["metricType"] == "AverageValue"
+        query = trigger["metadata"]["query"]
+        assert re.fullmatch(rf'sum\(tousu_consumer_lag\{{job="tousu", service="{name}"\}}\)', query), query
+
+
+def test_scaled_object_fields_have_the_types_keda_accepts() -> None:
+    for name, scaled in scaled_objects().items():
+        spec = scaled["spec"]
+        assert set(spec) <= {
+            "scaleTargetRef", "minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod",
+            "idleReplicaCount", "fallback", "advanced", "triggers",
+        }, name  # fmt: skip
+        for key in ("minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod"):
+            assert isinstance(spec[key], int) and spec[key] > 0, (name, key)
+        (trigger,) = spec["triggers"]
+        # metadata is map[string]string in the CRD: a YAML number there is rejected by the API server.
+        assert all(isinstance(v, str) for v in trigger["metadata"].values()), trigger["metadata"]
+        assert re.fullmatch(r"https?://[a-z0-9.-]+(:[0-9]+)?", trigger["metadata"]["serverAddress"])
+        assert 0 < int(trigger["metadata"]["activationThreshold"]) < int(trigger["metadata"]["threshold"])
+        assert spec["fallback"]["replicas"] <= spec["maxReplicaCount"] and spec["fallback"]["failureThreshold"] > 0
+        for direction in ("scaleUp", "scaleDown"):
+            rules = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"][direction]
+            assert 0 <= rules["stabilizationWindowSeconds"] <= 3600
+            assert all(p["type"] in {"Pods", "Percent"} and 0 < p["periodSeconds"] <= 1800 for p in rules["policies"])
+
+
+def test_replicas_stay_between_two_and_the_partition_count() -> None:
+    partitions = int(k8s_resources("ConfigMap")["tousu-config"]["data"]["TOUSU_KAFKA_PARTITIONS"])
+    for name, scaled in scaled_objects().items():
+        spec = scaled["spec"]
+        # Above the partition count an instance gets no partition; below two a pod loss stops the service.
+        assert 2 <= spec["minReplicaCount"] <= spec["maxReplicaCount"] == partitions, name
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
+def test_scaling_queries_are_valid_promql(tmp_path: Path) -> None:
+    rules = [
+        {"record": f"keda:{name}", "expr": scaled["spec"]["triggers"][0]["metadata"]["query"]}
+        for name, scaled in scaled_objects().items()
+    ]
+    path = tmp_path / "keda.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "keda", "rules": rules}]}), encoding="utf-8")
+    result = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 # --------------------------------------------------------------------------- Prometheus
 
 
@@ -349,11 +427,38 @@ def test_prometheus_scrapes_every_service_on_metrics_and_itself() -> None:
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
 
 
-def test_starter_alert_rules_are_present() -> None:
-    groups = load_yaml(DEPLOY / "prometheus/rules/tousu.yml")["groups"]
-    alerts = {rule["alert"]: rule for group in groups for rule in group["rules"]}
-    assert {"TousuServiceDown", "TousuDeadLetters", "TousuOutboxBacklog"} <= set(alerts)
+ALERTS = {
+    "TousuServiceDown", "TousuServiceAbsent", "TousuHighErrorRate",  # a service down, error rate
+    "TousuDeadLetters", "TousuOutboxBacklog", "TousuOutboxStalled", "TousuOutboxStalledCritical",
+    "TousuConsumerLagHigh", "TousuSlaBreachesRising", "TousuComplaintsOverdue", "TousuFollowupSurveysOverdue",
+}  # fmt: skip
+
+
+def alert_rules() -> dict[str, dict[str, Any]]:
+    """Every alerting rule of deploy/prometheus/rules, by name."""
+    return {
+        rule["alert"]: rule
+        for path in sorted((DEPLOY / "prometheus/rules").glob("*.yml"))
+        for group in load_yaml(path)["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+
+
+def test_alert_rules_cover_the_operational_failures() -> None:
+    alerts = alert_rules()
+    assert set(alerts) == ALERTS
     assert 'job="tousu"' in alerts["TousuServiceDown"]["expr"]  # the job name of prometheus.yml
+    for name, rule in alerts.items():
+        assert rule["labels"]["severity"] in {"warning", "critical"}, name
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"], name
+
+
+def test_rules_folder_holds_only_rule_files() -> None:
+    # Prometheus loads every rules/*.yml (prometheus.yml's rule_files glob) and refuses
+    # to start on anything else, e.g. a promtool unit-test file.
+    for path in (DEPLOY / "prometheus/rules").iterdir():
+        assert path.suffix == ".yml" and set(load_yaml(path)) == {"groups"}, path.name
 
 
 PROMTOOL = shutil.which("promtool")
@@ -396,6 +501,38 @@ def test_promtool_rejects_a_broken_rule(tmp_path: Path) -> None:
     assert promtool("check", "rules", str(broken)).returncode != 0
 
 
+RULE_TESTS = DEPLOY / "prometheus/tests/tousu.test.yml"
+
+
+@needs_promtool
+def test_alert_rules_pass_their_promtool_unit_tests() -> None:
+    result = promtool("test", "rules", str(RULE_TESTS))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("original", "mutant"),
+    [
+        ("max(tousu_complaints_overdue) > 0", "sum(tousu_complaints_overdue) > 0"),  # double counting
+        ("sum by (service, topic) (tousu_consumer_lag) > 1000", "max by (service, topic) (tousu_consumer_lag) > 1000"),
+        ('status=~"5.."', 'status=~"[45].."'),  # 4xx are the caller's fault
+        ("unless route:tousu_sla_breached:increase1h <=", "and route:tousu_sla_breached:increase1h >"),
+        ("tousu_outbox_oldest_age_seconds) > 120", "tousu_outbox_oldest_age_seconds) > 600"),
+    ],
+)
+@needs_promtool
+def test_rule_unit_tests_catch_a_weakened_rule(tmp_path: Path, original: str, mutant: str) -> None:
+    rules = (DEPLOY / "prometheus/rules/tousu.yml").read_text(encoding="utf-8")
+    assert original in rules
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "rules/tousu.yml").write_text(rules.replace(original, mutant), encoding="utf-8")
+    shutil.copy(RULE_TESTS, tmp_path / "tests/tousu.test.yml")
+    result = promtool("test", "rules", str(tmp_path / "tests/tousu.test.yml"))
+    assert result.returncode != 0, f"the unit tests did not notice: {original!r} -> {mutant!r}"
+
+
 # --------------------------------------------------------------------------- Grafana
 
 
@@ -418,5 +555,5 @@ def test_dashboard_loads_and_every_panel_queries_the_provisioned_datasource() ->
         for panel in (p for p in dashboard["panels"] if p["type"] != "row"):  # rows hold no queries
             assert panel["datasource"]["uid"] == datasource_uid
             assert panel["targets"] and all(t["expr"] and t["refId"] for t in panel["targets"])
-    placeholder = (DEPLOY / "grafana/dashboards/tousu.json").read_text(encoding="utf-8")
-    assert "tousu_complaints_received_total" in placeholder and "up{" in placeholder
+    text = (DEPLOY / "grafana/dashboards/tousu.json").read_text(encoding="utf-8")
+    assert "tousu_complaints_received_total" in text and "up{" in text
