@@ -61,6 +61,8 @@ def measure_servers_and_pipeline(plan: dict[str, Any], *, log_level: str, data_d
         db_after = asyncio.run(db_insert_ceiling(found.mongo_uri, seconds=plan["db_ceiling_s"] / 2))
         return {"backend": found.kind, "db_ceiling": db, "db_ceiling_after_run": db_after, "broker_ceiling": broker,
                 "pipeline": pipeline, "peak_rss_mb": rss, "loadavg_start": load_start}  # fmt: skip
+
+
 # The embedded MongoDB-protocol server stalls near 90 k documents with 16 band-key index entries each,
 # so the default plans stop below that; measure 10 k vs 1 M against a real MongoDB:
 #   MONGODB_URI=... KAFKA_BOOTSTRAP_SERVERS=... make bench BENCH_ARGS="--analysis-sizes 10000,1000000"

@@ -27,11 +27,21 @@ CASES = [
 
 def _record(i: int, content: str, route: str) -> dict[str, Any]:
     body = {
-        "channel": "app", "channel_ref": f"U-{i}", "received_at": "2026-11-20T10:00:00+08:00",
-        "customer": {"ref": f"UNSEEN-{i}"}, "product": {"line": "insurance" if i in (1, 6, 7) else "banking"},
+        "channel": "app",
+        "channel_ref": f"U-{i}",
+        "received_at": "2026-11-20T10:00:00+08:00",
+        "customer": {"ref": f"UNSEEN-{i}"},
+        "product": {"line": "insurance" if i in (1, 6, 7) else "banking"},
         "content": content,
     }
-    expect = {"route": route, "flags": [], "repeat_band": "low", "profile": "rational", "cause": "其他", "scenario": "x"}
+    expect = {
+        "route": route,
+        "flags": [],
+        "repeat_band": "low",
+        "profile": "rational",
+        "cause": "其他",
+        "scenario": "x",
+    }
     return {"body": body, "expect": expect}
 
 

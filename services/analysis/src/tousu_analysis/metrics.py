@@ -15,6 +15,7 @@ from tousu_shared.metrics import ServiceMetrics
 RISK_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 STAGE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
+
 @dataclass
 class AnalysisMetrics(ServiceMetrics):
     """The shared service metrics plus analysis's business metrics."""

@@ -37,9 +37,7 @@ class MongoTemplateIndex:
         if not band_keys:
             return []
         query = {"band_keys": {"$in": band_keys}, "customer_key": {"$ne": customer_key}}
-        docs = await self._widening(
-            query, CANDIDATE_PROJECTION, since=since, until=until, enough=limit, spans=()
-        )
+        docs = await self._widening(query, CANDIDATE_PROJECTION, since=since, until=until, enough=limit, spans=())
         return [candidate_of(d) for d in docs]
 
     async def phone_customers(
@@ -47,9 +45,7 @@ class MongoTemplateIndex:
     ) -> int:
         """Other customers whose representative used the same (hashed) phone, counted up to `limit`."""
         query = {"phone_key": phone_key, "customer_key": {"$ne": customer_key}}
-        docs = await self._widening(
-            query, {"customer_key": 1}, since=since, until=until, enough=limit, spans=()
-        )
+        docs = await self._widening(query, {"customer_key": 1}, since=since, until=until, enough=limit, spans=())
         return distinct_customers(docs)
 
     async def matter_customers(

@@ -210,4 +210,3 @@ def _participants(
 def complainant_count_of(complaint: ComplaintReceived) -> int:
     """People named by the channel in the complaint itself."""
     return complaint.complainant_count
-

@@ -37,7 +37,8 @@ def claimed_participants(*, view: TextView) -> tuple[int, Evidence] | None:
         if count is None or view.context(match.start(), match.end()).negated:
             continue
         if best is None or count > best[0]:
-            span = Evidence(kind="text", start=match.start(), end=match.end(),
-                            text=view.original[match.start() : match.end()])
+            span = Evidence(
+                kind="text", start=match.start(), end=match.end(), text=view.original[match.start() : match.end()]
+            )
             best = (count, span)
     return best
