@@ -38,7 +38,7 @@ def stack_env(suffix: str) -> dict[str, str]:
     return env | {"TOUSU_MONGODB_DATABASE": f"e2e_{suffix}", "TOUSU_RATE_LIMIT_PER_S": "1000", "TOUSU_LOG_JSON": "true"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # no services linger into other modules
 def stack(servers: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Start intake, analysis, escalation and follow-up; yield their URLs; stop them all."""
     data_dir = tmp_path_factory.mktemp("e2e-stack")
