@@ -4,13 +4,16 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test lint format bench bench-analysis sync uv clean
+.PHONY: run test test-faults lint format bench bench-analysis sync uv clean
 
 run: sync ## install everything, then start brokers, database and the four services
 	$(UV) run tousu dev
 
 test: sync ## install everything, then run the whole suite against real servers
 	$(UV) run pytest $(PYTEST_ARGS)
+
+test-faults: sync ## fault injection, fuzzing and security checks (tests/faults; not yet part of make test)
+	$(UV) run pytest tests/faults $(PYTEST_ARGS)
 
 lint: sync ## ruff + mypy
 	$(UV) run ruff check .

@@ -46,9 +46,9 @@ async def ensure_topics(settings: KafkaSettings) -> list[str]:
         await admin.close()
 
 
-def group_id(service: str) -> str:
-    """The consumer group of a service: all its instances share partitions."""
-    return f"tousu-{service}"
+def group_id(service: str, suffix: str = "") -> str:
+    """The consumer group of a service: all its instances share partitions (`suffix`: TOUSU_KAFKA_GROUP_SUFFIX)."""
+    return f"tousu-{service}{suffix}"
 
 
 def create_broker(settings: KafkaSettings, *, service: str, registry: CollectorRegistry) -> KafkaBroker:

@@ -11,10 +11,13 @@ from typing import Any
 import structlog
 
 PII_KEYS = frozenset({"name", "phone", "id_number", "customer_name", "customer_phone", "mobile", "id_card"})
+# Bounded by anything but ASCII letters and digits: a number inside Chinese text is found, a digit
+# run inside a hex key (customer_key, ce_id) is not.
+_B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 _PATTERNS = (
-    re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),  # PRC resident ID number
-    re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"),  # mainland mobile
-    re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"),  # landline with area code
+    re.compile(_B + r"\d{17}[\dXx]" + _E),  # PRC resident ID number
+    re.compile(_B + r"(?:\+?86[- ]?)?1[3-9]\d{9}" + _E),  # mainland mobile
+    re.compile(_B + r"0\d{2,3}-?\d{7,8}" + _E),  # landline with area code
 )
 REDACTED = "[redacted]"
 

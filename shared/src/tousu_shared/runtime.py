@@ -71,7 +71,11 @@ class Runtime:
             policy=RetryPolicy(s.retry_attempts, Backoff(s.retry_base_delay_s, s.retry_max_delay_s)),
         )
         subscriber = subscribe(
-            self.broker, topics=topics, group_id=group_id(self.name), consumer=consumer, settings=self.settings.kafka
+            self.broker,
+            topics=topics,
+            group_id=group_id(self.name, self.settings.kafka.group_suffix),
+            consumer=consumer,
+            settings=self.settings.kafka,
         )
         self._subscribers.append(subscriber)  # the broker holds its subscribers only weakly
         return consumer
@@ -167,15 +171,19 @@ class Runtime:
             )
             raise
 
-    async def stop(self) -> None:
-        """Stop consuming first, then background work, then the clients."""
+    async def stop(self, *, step_timeout_s: float = 5.0) -> None:
+        """Stop consuming first, then background work, then the clients.
+
+        Each step is bounded: when the broker or database is already gone (a crashed parent
+        took them down), shutdown must still finish instead of leaving a hanging process.
+        """
         if self._subscribers and self.kafka_ready.is_set():
-            await self.broker.stop()
+            await _bounded(self.broker.stop(), step_timeout_s, "broker")
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.producer.stop()
-        await self.client.close()
+        await _bounded(asyncio.gather(*self._tasks, return_exceptions=True), step_timeout_s, "tasks")
+        await _bounded(self.producer.stop(), step_timeout_s, "producer")
+        await _bounded(self.client.close(), step_timeout_s, "mongodb")
 
     async def kafka_check(self) -> None:
         """Readiness: the producer is connected and the cluster answers a metadata request."""
@@ -190,6 +198,13 @@ class Runtime:
     async def mongo_check(self) -> None:
         """Readiness: the database answers a ping."""
         await ping(self.db)
+
+
+async def _bounded(awaitable: Awaitable[Any], timeout_s: float, what: str) -> None:
+    try:
+        await asyncio.wait_for(awaitable, timeout=timeout_s)
+    except Exception as exc:  # shutting down (timeouts included): report and go on
+        log.warning("shutdown step did not finish cleanly", step=what, error=f"{type(exc).__name__}: {exc}"[:200])
 
 
 def build_app(

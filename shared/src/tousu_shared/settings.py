@@ -59,6 +59,12 @@ class KafkaSettings(BaseSettings):
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     request_timeout_ms: int = Field(default=15_000, ge=1_000)
+    group_suffix: str = Field(
+        default="",
+        max_length=64,
+        description="Appended to every consumer group id (`tousu-<service><suffix>`): a fresh suffix replays "
+        "every topic from offset 0 into new groups.",
+    )
     topics: Topics = Field(default_factory=Topics)
 
     @field_validator("bootstrap_servers")

@@ -33,3 +33,9 @@ def test_structured_log_lines_redact_pii_keys_and_values(capsys: pytest.CaptureF
     for forbidden in ("张三", "13812345678", "13912345678", "13700001111"):
         assert forbidden not in err
     structlog.reset_defaults()
+
+
+def test_hex_keys_with_long_digit_runs_are_not_mangled() -> None:
+    key = "eeb04f13812345678baac1b0d9"
+    assert scrub(f"customer_key={key}") == f"customer_key={key}"
+    assert scrub("来电13812345678") == "来电[redacted]"

@@ -1,4 +1,4 @@
-"""Every error as RFC 9457 problem+json: validation (422/400), auth (401/403/429), 404, 409, 413."""
+"""Every error as RFC 9457 problem+json: validation (422/400), auth (401/403/429), 404, 409, 413, 503."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,6 +75,18 @@ def _simple(status: int, title: str) -> Any:
     return handler
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away mid-request: nothing was acknowledged, so the client may retry (same Idempotency-Key)."""
+    response = problem(
+        503,
+        "Service unavailable",
+        detail="the database is unreachable; retry later with the same Idempotency-Key",
+        retry_after=2,
+    )
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     response = problem(exc.status_code, str(exc.detail) if exc.detail else "Error")
@@ -93,6 +106,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IdempotencyConflict, _simple(409, "Idempotency conflict"))
     app.add_exception_handler(ConcurrentUpdate, _simple(409, "Concurrent update"))
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(ConnectionFailure, _database_unavailable)
 
 
 class BodyTooLarge(HTTPException):
