@@ -66,9 +66,21 @@ async def topics(servers: Backends) -> Topics:
 SettingsFactory = Callable[..., Settings]
 
 
+@pytest.fixture(scope="session")
+def run_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where in-process services append their log lines; scanned for personal data at the end of the run."""
+    return tmp_path_factory.getbasetemp() / "run-logs"
+
+
 @pytest.fixture
-def make_settings(servers: Backends, topics: Topics, database_name: str, tmp_path: Path) -> SettingsFactory:
+def make_settings(
+    servers: Backends, topics: Topics, database_name: str, tmp_path: Path, run_log_dir: Path
+) -> SettingsFactory:
     """Settings for a service under test, pointed at this test's topics and database."""
+
+    # Consumer groups of this test's own: a group shared with an earlier test's member that never said goodbye
+    # makes every join wait for that member (up to max.poll.interval on the embedded broker).
+    group_suffix = f"-t{uuid.uuid4().hex[:8]}"
 
     def factory(name: ServiceName, **service: object) -> Settings:
         return Settings(
@@ -78,6 +90,7 @@ def make_settings(servers: Backends, topics: Topics, database_name: str, tmp_pat
                 customer_key_secret=TEST_SECRET,
                 data_dir=tmp_path,
                 log_json=True,
+                log_file=run_log_dir / "in-process.log",
                 retry_base_delay_s=0.05,
                 retry_max_delay_s=0.5,
                 outbox_idle_interval_s=0.05,
@@ -87,6 +100,7 @@ def make_settings(servers: Backends, topics: Topics, database_name: str, tmp_pat
                 bootstrap_servers=servers.kafka_bootstrap,
                 idempotence=servers.kafka_idempotence,
                 topics=topics,
+                group_suffix=group_suffix,
                 session_timeout_ms=3000,
                 heartbeat_interval_ms=300,
                 request_timeout_ms=5000,

@@ -35,7 +35,12 @@ class Stack:
 def stack_env(suffix: str) -> dict[str, str]:
     """A database and topics of this session's own, and no rate limit in the way."""
     env = {f"TOUSU_KAFKA_TOPICS__{t.upper()}": f"tousu.{t}.v1.e2e{suffix}" for t in TOPICS}
-    return env | {"TOUSU_MONGODB_DATABASE": f"e2e_{suffix}", "TOUSU_RATE_LIMIT_PER_S": "1000", "TOUSU_LOG_JSON": "true"}
+    return env | {
+        "TOUSU_KAFKA_GROUP_SUFFIX": f"-e2e{suffix}",
+        "TOUSU_MONGODB_DATABASE": f"e2e_{suffix}",
+        "TOUSU_RATE_LIMIT_PER_S": "1000",
+        "TOUSU_LOG_JSON": "true",
+    }
 
 
 @pytest.fixture(scope="module")  # no services linger into other modules

@@ -141,13 +141,6 @@ def test_poison_on_every_topic_is_dead_lettered_and_the_fixable_replay_once(pipe
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap: FastStream's Kafka parser decodes every header as UTF-8 before tousu's consumer sees the "
-    "record (faststream/kafka/parser.py), so a record with a non-UTF-8 header raises UnicodeDecodeError there and is "
-    "dropped without a dead letter; fix with a custom parser in tousu_shared.consumer",
-)
 def test_a_record_with_a_non_utf8_header_is_dead_lettered(pipeline: Pipeline) -> None:
     pipeline.start(("analysis",))
     good = encode(wrap(received("信用卡被盗刷，要求冻结并追回款项。")))

@@ -32,15 +32,18 @@ async def wait_ready(url: str, *, timeout_s: float) -> None:
     """Poll /readyz until it answers 200."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
+    last = "no answer"
     async with httpx.AsyncClient() as client:
         while loop.time() < deadline:
             try:
-                if (await client.get(f"{url}/readyz", timeout=2.0)).status_code == 200:
+                response = await client.get(f"{url}/readyz", timeout=2.0)
+                if response.status_code == 200:
                     return
-            except httpx.HTTPError:
-                pass
+                last = f"{response.status_code} {response.text[:300]}"
+            except httpx.HTTPError as exc:
+                last = f"{type(exc).__name__}: {exc}"
             await asyncio.sleep(0.1)
-    raise AssertionError(f"{url} not ready within {timeout_s} s")
+    raise AssertionError(f"{url} not ready within {timeout_s} s (last /readyz: {last})")
 
 
 async def eventually(check: object, *, timeout_s: float = 20.0, interval_s: float = 0.1) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -132,6 +133,19 @@ def failed_record(message: KafkaMessage) -> FailedRecord:
     )
 
 
+async def _lenient_parser(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream's parser decodes every header as UTF-8 and raises on anything else, before tousu sees the
+    record, so such a record would be dropped. Parse a copy with the bad bytes replaced instead, and keep the
+    untouched record as `raw_message`: the codec then rejects it and it is dead-lettered unchanged."""
+    try:
+        return await original(record)
+    except UnicodeDecodeError:
+        readable = [(k, v.decode("utf-8", "replace").encode()) for k, v in record.headers or []]
+        message = await original(dataclasses.replace(record, headers=readable))
+        message.raw_message = record
+        return message
+
+
 async def _raw_decoder(message: KafkaMessage) -> Any:
     """Hand the bytes through untouched: decoding (and its failures) belong to EventConsumer."""
     return message.body
@@ -159,6 +173,7 @@ def subscribe(
         session_timeout_ms=settings.session_timeout_ms,
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
         max_poll_interval_ms=600_000,
+        parser=_lenient_parser,
         decoder=_raw_decoder,
         title=f"{group_id}:{','.join(topics)}",
     )

@@ -217,7 +217,7 @@ def build_app(
 ) -> FastAPI:
     """A service's FastAPI app; `setup` wires its indexes, consumers, relays and loops."""
     s = settings.service
-    configure_logging(service=s.name, level=s.log_level, json=s.log_json)
+    configure_logging(service=s.name, level=s.log_level, json=s.log_json, file=s.log_file)
     service_metrics = metrics or ServiceMetrics(service=s.name)
 
     @asynccontextmanager

@@ -112,6 +112,9 @@ class ServiceSettings(BaseSettings):
     port: int = Field(default=0, ge=0, le=65535, description="0 → the default port of the service.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
+    log_file: Path | None = Field(
+        default=None, description="Also append every log line to this file (the same scrubbed JSON as stderr)."
+    )
     data_dir: Path = Path(".tousu")
     customer_key_secret: str = Field(
         default="",

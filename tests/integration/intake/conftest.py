@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -103,7 +104,9 @@ def rng() -> random.Random:
 
 
 @pytest.fixture(scope="module")
-async def module_intake(servers: Backends, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningIntake]:
+async def module_intake(
+    servers: Backends, tmp_path_factory: pytest.TempPathFactory, run_log_dir: Path
+) -> AsyncIterator[RunningIntake]:
     """One intake for a whole module of request/response tests (its own topics and database)."""
     suffix = uuid.uuid4().hex[:8]
     topics = Topics(**{name: f"tousu.{name}.v1.{suffix}" for name in Topics.model_fields})
@@ -115,11 +118,13 @@ async def module_intake(servers: Backends, tmp_path_factory: pytest.TempPathFact
             customer_key_secret=TEST_SECRET,
             data_dir=tmp_path_factory.mktemp("intake"),
             outbox_idle_interval_s=0.05,
+            log_file=run_log_dir / "in-process.log",
         ),
         kafka=KafkaSettings(
             bootstrap_servers=servers.kafka_bootstrap,
             idempotence=servers.kafka_idempotence,
             topics=topics,
+            group_suffix=f"-m{suffix}",
             session_timeout_ms=3000,
             heartbeat_interval_ms=300,
             request_timeout_ms=5000,

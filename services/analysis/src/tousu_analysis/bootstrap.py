@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None, *, analysis: AnalysisSettings |
     settings = settings or Settings.load("analysis")
     config = analysis or AnalysisSettings()
     s = settings.service
-    configure_logging(service=s.name, level=s.log_level, json=s.log_json)  # before the rules can be rejected
+    # before the rules can be rejected
+    configure_logging(service=s.name, level=s.log_level, json=s.log_json, file=s.log_file)
     rules = load_configured_rules(config.rules)
     metrics = AnalysisMetrics(service=settings.service.name)
     return build_app(
