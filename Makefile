@@ -12,7 +12,7 @@ run: sync ## install everything, then start brokers, database and the four servi
 test: sync ## install everything, then run the whole suite against real servers
 	$(UV) run pytest $(PYTEST_ARGS)
 
-test-faults: sync ## fault injection, fuzzing and security checks (tests/faults; not yet part of make test)
+test-faults: sync ## only the fault injection, fuzzing and security checks (tests/faults; make test runs them too)
 	$(UV) run pytest tests/faults $(PYTEST_ARGS)
 
 lint: sync ## ruff + mypy

@@ -39,6 +39,7 @@ def stack_env(suffix: str) -> dict[str, str]:
         "TOUSU_KAFKA_GROUP_SUFFIX": f"-e2e{suffix}",
         "TOUSU_MONGODB_DATABASE": f"e2e_{suffix}",
         "TOUSU_RATE_LIMIT_PER_S": "1000",
+        "TOUSU_MAX_RECEIVED_AGE_DAYS": "36500",  # the samples keep their own 2026 dates, whenever the suite runs
         "TOUSU_LOG_JSON": "true",
     }
 

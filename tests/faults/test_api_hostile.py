@@ -22,7 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.faults.conftest import Pipeline, complaints, create_key
+from tests.faults.conftest import Pipeline, complaints, create_key, own_database
 from tousu_shared.endpoints import Backends
 
 pytestmark = pytest.mark.faults
@@ -35,12 +35,14 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture(scope="module")
 def live(servers: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """All four services as processes, own database and topics, for the whole module."""
-    pipe = Pipeline(servers, tmp_path_factory.mktemp("hostile"))
-    try:
-        pipe.start()
-        yield pipe
-    finally:
-        pipe.stop()
+    data_dir = tmp_path_factory.mktemp("hostile")
+    with own_database(servers, data_dir) as backends:
+        pipe = Pipeline(backends, data_dir)
+        try:
+            pipe.start()
+            yield pipe
+        finally:
+            pipe.stop()
 
 
 def operations(url: str) -> list[tuple[str, str]]:

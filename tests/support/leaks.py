@@ -65,15 +65,30 @@ def _excerpt(text: str, start: int, end: int) -> str:
     return f"…{text[max(0, start - 30) : start]}[{text[start:end]}]{text[end : end + 30]}…".replace("\n", " ")
 
 
-def _texts(value: bytes | None) -> str:
-    """A record value as text; JSON is re-read so that \\u escapes cannot hide a name."""
-    if not value:
-        return ""
-    text = value.decode("utf-8", "replace")
+def _texts(text: str) -> str:
+    """The strings inside a JSON text (keys and string values; \\u escapes decoded, so they cannot hide a
+    name), one per line; the text itself when it is not JSON.
+
+    Numbers are left out: every personal field is a string in the contract, and an 11-digit count or an
+    epoch timestamp is not a phone.
+    """
     try:
-        return json.dumps(json.loads(text), ensure_ascii=False)
+        parsed = json.loads(text)
     except ValueError:
         return text
+    return "\n".join(_strings(parsed)) if isinstance(parsed, dict | list) else text
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 async def scan_topics(bootstrap: str, names: set[str], *, prefix: str = "") -> tuple[int, list[Finding]]:
@@ -102,7 +117,8 @@ async def scan_topics(bootstrap: str, names: set[str], *, prefix: str = "") -> t
                         where = f"{r.topic}[{r.partition}]@{r.offset}"
                         headers = " ".join(f"{k}={v.decode('utf-8', 'replace')}" for k, v in r.headers or [])
                         key = r.key.decode("utf-8", "replace") if r.key else ""
-                        found += scan_text(f"{key} {headers} {_texts(r.value)}", where, names)
+                        value = _texts(r.value.decode("utf-8", "replace")) if r.value else ""
+                        found += scan_text(f"{key} {headers}\n{value}", where, names)
                     if tp in pending and items[-1].offset + 1 >= pending[tp]:
                         del pending[tp]
     finally:
@@ -122,5 +138,5 @@ def scan_logs(root: Path, names: set[str]) -> tuple[int, list[Finding]]:
         with path.open(encoding="utf-8", errors="replace") as handle:
             for number, line in enumerate(handle, 1):
                 lines += 1
-                found += scan_text(line, f"{path.relative_to(root)}:{number}", names)
+                found += scan_text(_texts(line), f"{path.relative_to(root)}:{number}", names)
     return lines, found

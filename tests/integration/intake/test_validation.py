@@ -66,6 +66,8 @@ CASES = {
     "time without offset": (_set("received_at", "2026-11-20T10:00:00"), "received_at", "RFC 3339"),
     "epoch number as time": (_set("received_at", 1790000000), "received_at", "RFC 3339"),
     "received in the future": (_set("received_at", _future(60)), "received_at", "future"),
+    "received centuries ago": (_set("received_at", "1611-05-04T08:00:00+08:00"), "received_at", "days in the past"),
+    "received 367 days ago": (_set("received_at", _future(-367 * 24 * 60)), "received_at", "366 days in the past"),
     "forwarded in the future": (
         _set("regulator", {"ref": "R1", "forwarded_at": _future(60)}),
         "regulator.forwarded_at",

@@ -86,6 +86,7 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
         metrics=metrics,
         notify=relay.notify,
         clock_skew=timedelta(seconds=config.clock_skew_s),
+        max_age=timedelta(days=config.max_received_age_days),
     )
     views = Views(complaints=complaints_repo, incidents=incidents_repo, cipher=cipher, customer_key_secret=secret)
     authenticator = Authenticator(

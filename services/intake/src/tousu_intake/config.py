@@ -25,6 +25,12 @@ class IntakeSettings(BaseSettings):
     rate_limit_burst: int = Field(default=100, ge=1, description="Burst size of the per-key token bucket.")
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, description="Largest accepted request body.")
     clock_skew_s: float = Field(default=300.0, ge=0, description="Tolerated client clock skew for reported times.")
+    max_received_age_days: int = Field(
+        default=366,
+        ge=1,
+        description="Oldest accepted received_at / regulator.forwarded_at, in days before now: older is a mistake "
+        "(a wrong year, an epoch default) that would start the regulatory clocks centuries overdue.",
+    )
     api_key_cache_s: float = Field(default=5.0, ge=0, description="How long a verified API key is cached.")
 
     def checked(self, *, environment: str) -> IntakeSettings:

@@ -81,6 +81,7 @@ class IntakeService:
         metrics: IntakeMetrics,
         notify: Callable[[], None],
         clock_skew: timedelta,
+        max_age: timedelta = timedelta(days=366),
         clock: Clock = utc_now,
     ) -> None:
         self._complaints = complaints
@@ -90,6 +91,7 @@ class IntakeService:
         self._metrics = metrics
         self._notify = notify
         self._skew = clock_skew
+        self._max_age = max_age
         self._clock = clock
 
     async def submit(self, *, body: ComplaintCreate, key: ApiKey, idempotency_key: str | None) -> Submitted:
@@ -98,7 +100,7 @@ class IntakeService:
             raise Forbidden(f"this API key may not post for channel {body.channel}")
         now = self._clock()
         received_at = _ms(body.received_at) if body.received_at else now
-        self._not_future(("received_at", received_at), ("regulator.forwarded_at", _forwarded(body)), now=now)
+        self._plausible(("received_at", received_at), ("regulator.forwarded_at", _forwarded(body)), now=now)
         scope = f"{key.key_id}:{idempotency_key}" if idempotency_key else None
         digest = records.request_hash(body)
         document = self._new_document(body, key=key, scope=scope, digest=digest, now=now, received_at=received_at)
@@ -116,11 +118,17 @@ class IntakeService:
         )
         return Submitted(document["response"], created=True)
 
-    def _not_future(self, *fields: tuple[str, datetime | None], now: datetime) -> None:
+    def _plausible(self, *fields: tuple[str, datetime | None], now: datetime) -> None:
+        """Reported times are neither in the future nor older than the configured maximum age."""
         errors = [
             FieldError(name, "is in the future")
             for name, value in fields
             if value is not None and deadlines.in_future(value, now=now, skew=self._skew)
+        ]
+        errors += [
+            FieldError(name, f"is more than {self._max_age.days} days in the past")
+            for name, value in fields
+            if value is not None and value < now - self._max_age
         ]
         if errors:
             raise InvalidInput(errors)
@@ -211,7 +219,7 @@ class IntakeService:
     async def _try_action(self, doc: Document, *, body: ActionCreate) -> dict[str, Any] | None:
         now = self._clock()
         occurred_at = _ms(body.occurred_at) if body.occurred_at else now
-        self._not_future(("occurred_at", occurred_at), now=now)
+        self._plausible(("occurred_at", occurred_at), now=now)
         request = ActionRequest(
             occurred_at=occurred_at, **body.model_dump(include={"type", *TEXT_FIELDS[1:], "approver"})
         )
@@ -291,7 +299,7 @@ class IntakeService:
     async def _try_feedback(self, doc: Document, *, body: FeedbackCreate) -> dict[str, Any] | None:
         now = self._clock()
         contacted_at = _ms(body.contacted_at) if body.contacted_at else now
-        self._not_future(("contacted_at", contacted_at), now=now)
+        self._plausible(("contacted_at", contacted_at), now=now)
         state = case_state(doc)
         check_feedback(state=state)
         comment = masking.mask_text(body.comment, names=self._names(doc)) if body.comment else None
