@@ -88,7 +88,6 @@ class Pipeline:
             "TOUSU_KAFKA_REQUEST_TIMEOUT_MS": "5000",
             "TOUSU_RETRY_BASE_DELAY_S": "0.05",
             "TOUSU_RETRY_MAX_DELAY_S": "1.0",
-            "TOUSU_OUTBOX_IDLE_INTERVAL_S": "0.05",
             "TOUSU_KAFKA_GROUP_SUFFIX": self.group_suffix,
             "TOUSU_MONGODB_SERVER_SELECTION_TIMEOUT_MS": "2000",
         }

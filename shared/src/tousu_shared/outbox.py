@@ -11,7 +11,6 @@ customer's events keep their order. A crash between publish and pull re-publishe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import time
 import uuid
@@ -127,12 +126,15 @@ class OutboxRelay:
         metrics: ServiceMetrics,
         batch_size: int = 200,
         idle_interval_s: float = 0.2,
+        idle_max_interval_s: float = 2.0,
     ) -> None:
         self._collection = journaled(collection)
         self._producer = producer
         self._metrics = metrics
         self._batch = batch_size
         self._idle = idle_interval_s
+        self._idle_max = max(idle_max_interval_s, idle_interval_s)
+        self._idle_now = idle_interval_s
         self._lease = Lease(leases, name=f"outbox:{collection.name}", ttl_s=10.0)
         self._wake = asyncio.Event()
         self._backoff = Backoff(base_s=0.2, max_s=5.0)
@@ -141,6 +143,7 @@ class OutboxRelay:
 
     def notify(self) -> None:
         """Wake the relay now (an event was just stored)."""
+        self._idle_now = self._idle
         self._wake.set()
 
     async def run(self) -> None:
@@ -158,6 +161,8 @@ class OutboxRelay:
                     continue
                 if sent == 0:
                     await self._idle_wait()
+                else:
+                    self._idle_now = self._idle
         finally:
             await asyncio.shield(self._release_quietly())
 
@@ -226,9 +231,15 @@ class OutboxRelay:
         self._metrics.outbox_oldest_age.labels(self._metrics.service).set(max(age, 0.0))
 
     async def _idle_wait(self) -> None:
+        """Wait for a notification, or poll: events stored by another instance of the service only show up to
+        the lease holder by polling. The poll interval doubles while nothing turns up (up to the maximum, well
+        inside the lease's renewal at half its TTL) and drops back at the next notification or sent batch, so
+        an idle service costs the database a query every couple of seconds, not five a second."""
         self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self._idle_now)
+        except TimeoutError:
+            self._idle_now = min(self._idle_now * 2, self._idle_max)
 
     async def _release_quietly(self) -> None:
         try:

@@ -91,6 +91,7 @@ class Runtime:
             metrics=self.metrics,
             batch_size=self.settings.service.outbox_batch_size,
             idle_interval_s=self.settings.service.outbox_idle_interval_s,
+            idle_max_interval_s=self.settings.service.outbox_idle_max_interval_s,
         )
         self._relays.append(relay)
         return relay

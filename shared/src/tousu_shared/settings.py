@@ -128,7 +128,10 @@ class ServiceSettings(BaseSettings):
     retry_base_delay_s: float = Field(default=0.2, gt=0)
     retry_max_delay_s: float = Field(default=5.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1)
-    outbox_idle_interval_s: float = Field(default=0.2, gt=0)
+    outbox_idle_interval_s: float = Field(default=0.2, gt=0, description="First poll interval of an idle relay.")
+    outbox_idle_max_interval_s: float = Field(
+        default=2.0, gt=0, le=4.0, description="Longest poll interval of an idle relay (it doubles while idle)."
+    )
 
     @model_validator(mode="after")
     def _secret(self) -> ServiceSettings:
