@@ -66,7 +66,7 @@ def test_broker_outage_across_the_whole_pipeline(pipeline: Pipeline) -> None:
     )
 
 
-# The brief's 1,000 complaints: about 30 minutes on the embedded database (a Python server, CPU-bound at ~0.6
+# The brief's 1,000 complaints: about 23 minutes on the embedded database (a Python server, CPU-bound at ~0.6
 # complaints/s end to end with seven service processes on 2 cores); TOUSU_FAULTS_CRASH_COMPLAINTS=300 for a
 # quicker local run.
 N_CRASH = int(os.environ.get("TOUSU_FAULTS_CRASH_COMPLAINTS", "1000"))
