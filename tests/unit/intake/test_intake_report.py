@@ -80,8 +80,14 @@ def test_dates_are_china_calendar_days_and_to_is_inclusive() -> None:
     assert end - start == timedelta(days=1)
 
 
-def test_default_period_is_the_last_thirty_days() -> None:
-    assert period(start=None, end=None, now=NOW) == (NOW - timedelta(days=30), NOW)
+def test_default_period_is_the_last_thirty_whole_china_days_up_to_now() -> None:
+    # NOW is 2026-11-23 14:00 in China: from 2026-10-25 00:00 China time, 30 China days with today
+    assert period(start=None, end=None, now=NOW) == (datetime(2026, 10, 24, 16, 0, tzinfo=UTC), NOW)
+
+
+def test_default_period_ending_on_a_given_day_is_thirty_china_days() -> None:
+    start, end = period(start=None, end="2026-11-30", now=NOW)
+    assert (start, end) == (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(

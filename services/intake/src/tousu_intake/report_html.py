@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from tousu_intake.report_dates import shown_period, shown_time
 from tousu_intake.report_render import label, percent
 from tousu_intake.report_svg import Segment, bar_chart, donut, stacked_bars
 
@@ -163,8 +164,10 @@ def render_html(report: Mapping[str, Any]) -> str:
     return (
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{CSS}</style></head><body><header><h1>{escape(title)}</h1>"
-        f"<p>Complaints received {escape(period['from'])} → {escape(period['to'])} · generated "
-        f"{escape(report['generated_at'])}</p></header><main>"
+        f"<p>统计期间 Complaints received {escape(shown_period(period, generated_at=report['generated_at']))} "
+        "(China calendar days) · "
+        f'生成时间 generated <time datetime="{escape(report["generated_at"])}">'
+        f"{escape(shown_time(report['generated_at']))}</time></p></header><main>"
         + _section("Overview 概览", _overview(report))
         + _volumes(report)
         + _handling(report)

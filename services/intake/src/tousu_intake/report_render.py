@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from tousu_intake.report_dates import shown_period, shown_time
+
 Format = Literal["md", "html", "json"]
 REPEAT_HEADERS = (
     "complainants",
@@ -136,7 +138,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     ]
     blocks = [
         "# 投诉处理工作分析报告 Complaint-handling analysis report",
-        f"Period: {period['from']} → {period['to']} (complaints received). Generated {report['generated_at']}.",
+        f"统计期间 Period: {shown_period(period, generated_at=report['generated_at'])} (China calendar days, "
+        f"complaints received). 生成时间 Generated: {shown_time(report['generated_at'])}.",
         "## Volumes, routes, SLA, satisfaction",
         *_handling_md(report),
         "## Repeat complainants 重复投诉 and agent-driven 代理投诉",

@@ -27,10 +27,16 @@ def parse_bound(value: str | None, *, name: str, inclusive_day: bool) -> datetim
     return moment
 
 
+def last_day(end: datetime) -> date:
+    """The last China calendar day of a period ending (exclusively) at `end`."""
+    return (end - timedelta(microseconds=1)).astimezone(CHINA).date()
+
+
 def period(*, start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) in UTC; defaults: the last 30 days up to now."""
+    """[start, end) in UTC; default: the last 30 China calendar days, whole, the last one up to `to` or now."""
     upper = parse_bound(end, name="to", inclusive_day=True) or now
-    lower = parse_bound(start, name="from", inclusive_day=False) or upper - timedelta(days=DEFAULT_DAYS)
+    first_day = last_day(upper) - timedelta(days=DEFAULT_DAYS - 1)
+    lower = parse_bound(start, name="from", inclusive_day=False) or datetime.combine(first_day, time(), tzinfo=CHINA)
     if lower >= upper:
         raise InvalidInput([FieldError("from", "must be before `to`")])
     return lower.astimezone(UTC), upper.astimezone(UTC)
