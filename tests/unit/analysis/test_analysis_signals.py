@@ -60,7 +60,7 @@ NEGATIVES: list[tuple[str, str, dict[str, Any]]] = [
     ("legal_action", "报案后查勘员很快就到了现场。", {}),
     ("agent_involved", "请帮我把这个月的利息免了。", {}),
     ("extortion_pattern", "我要求赔偿损失，不然我就去媒体曝光。", {}),
-    ("self_harm", "我不会想不开的，只是希望尽快解决。", {}),
+    ("self_harm", "气死我了，手机银行又死机了。", {}),
     ("vulnerable", "我孩子5岁，想给他买份保险。", {}),
     ("high_emotion", "路上有个大坑，爆胎了，请协助理赔。", {}),
     ("high_emotion", "被邻居的狗咬了，请问疫苗能报销吗？", {}),

@@ -24,16 +24,22 @@ class Match:
 
 
 class Lexicon(BaseModel):
-    """Literal terms, regular expressions and whole-word terms (checked against jieba tokens)."""
+    """Literal terms, regular expressions and whole-word terms (checked against jieba tokens).
+
+    `figurative` lists idioms that contain a match but mean something else (气死我了, 死机,
+    "dying to know"): a match that overlaps one of them does not count.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     terms: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     whole_word: list[str] = Field(default_factory=list)
+    figurative: list[str] = Field(default_factory=list)
 
     _regex: re.Pattern[str] = PrivateAttr(default=_NOTHING)
     _words: re.Pattern[str] = PrivateAttr(default=_NOTHING)
+    _idioms: re.Pattern[str] = PrivateAttr(default=_NOTHING)
 
     def compile(self, *, normalise: Callable[[str], str], name: str) -> None:
         """Compile terms (longest first) and patterns into one regex; raise on a bad pattern."""
@@ -45,6 +51,8 @@ class Lexicon(BaseModel):
             raise ValueError(f"signal {name!r}: bad pattern: {exc}") from exc
         words = [re.escape(normalise(w)) for w in self.whole_word]
         self._words = re.compile("|".join(words)) if words else _NOTHING
+        idioms = sorted({re.escape(normalise(i)) for i in self.figurative}, key=len, reverse=True)
+        self._idioms = re.compile("|".join(idioms)) if idioms else _NOTHING
 
     @property
     def word_list(self) -> list[str]:
@@ -56,7 +64,14 @@ class Lexicon(BaseModel):
         found = [self._match(view, m.start(), m.end()) for m in self._regex.finditer(view.norm)]
         if self._words is not _NOTHING and segmenter is not None:
             found.extend(self._whole_words(view, segmenter))
+        if found and self._idioms is not _NOTHING:
+            found = self._literal_only(view, found)
         return sorted(found, key=lambda m: (m.start, m.end))
+
+    def _literal_only(self, view: TextView, found: list[Match]) -> list[Match]:
+        """Drop matches that overlap a figurative idiom (the idiom claims its characters)."""
+        spans = [(m.start(), m.end()) for m in self._idioms.finditer(view.norm)]
+        return [m for m in found if not any(s < m.end and m.start < e for s, e in spans)]
 
     def _whole_words(self, view: TextView, segmenter: Segmenter) -> list[Match]:
         hits = list(self._words.finditer(view.norm))
