@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import (
     ComplaintActionRecorded,
     ComplaintAnalyzed,
@@ -40,7 +41,7 @@ def analyzed(
         "cycle": cycle,
         "channel": "hotline",
         "received_at": received_at,
-        "due_at": received_at + timedelta(days=15),
+        "due_at": regulatory_due_at(started_at=received_at),
         "dimensions": Dimensions(subject=LOW, substance=LOW, environment=LOW, process=LOW, feedback=LOW),
         "overall_score": overall_score,
         "signals": [Signal(name=s) for s in signals],

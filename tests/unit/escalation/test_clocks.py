@@ -1,4 +1,5 @@
-"""Clock policy as data: 15 days, extensions to 30/60, pause/resume, restart, warnings and breaches."""
+"""Clock policy as data: 15 days counted as the Civil Code counts, extensions to 30/60, pause/resume, restart,
+warnings and breaches."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ from tousu_escalation.domain import clocks as clk
 from tousu_escalation.domain.case import Case, apply_action, next_tier
 from tousu_escalation.domain.clock_policy import ClockPolicy, ClockPolicyError, load_clock_policy, parse_clock_policy
 from tousu_escalation.domain.policy import Policy, load_policy
+from tousu_shared.deadlines import regulatory_due_at
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing, three days before National Day
 CST = timezone(timedelta(hours=8))
 DAY = timedelta(days=1)
+DUE = datetime(2026, 10, 14, tzinfo=CST)  # days 29 Sep .. 13 Oct (Tue, a working day), to 24:00
+SPAN = DUE - T0
+DUE_30 = datetime(2026, 10, 29, tzinfo=CST)  # 30 days: last day Wed 28 Oct
+DUE_60 = datetime(2026, 11, 28, tzinfo=CST)  # 60 days: last day Fri 27 Nov
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +38,37 @@ def regulatory(policy: ClockPolicy, start: datetime = T0) -> clk.Clock:
     return clk.start_clock(kind="regulatory", started_at=start, policy=policy)
 
 
-def test_regulatory_clock_is_15_calendar_days_even_across_national_day(policy: ClockPolicy) -> None:
-    assert regulatory(policy).due_at == T0 + 15 * DAY
+def test_regulatory_clock_counts_15_days_from_the_next_day_to_24_00_china_time(policy: ClockPolicy) -> None:
+    clock = regulatory(policy)
+    assert (clock.counting, clock.due_at) == ("civil_code", DUE)
+    assert clock.due_at == regulatory_due_at(started_at=T0), "the same deadline intake shows"
+
+
+def test_a_regulatory_clock_ending_in_national_day_moves_to_the_first_working_day(policy: ClockPolicy) -> None:
+    start = datetime(2026, 9, 16, 10, tzinfo=CST)  # last day Thu 1 Oct, a holiday until Wed 7 Oct
+    assert regulatory(policy, start).due_at == datetime(2026, 10, 9, tzinfo=CST)
+
+
+def test_the_regulatory_counting_defaults_to_civil_code_and_an_institution_can_switch_it(policy: ClockPolicy) -> None:
+    text = (
+        "version: x\nwarnings: [0.5]\nclocks:\n  regulatory: {days: 15}\n  first_contact: {basis: working, days: 1}\n"
+    )
+    implicit = parse_clock_policy(text=text)
+    assert (implicit.counting("regulatory"), implicit.counting("first_contact")) == ("civil_code", "elapsed")
+    elapsed = parse_clock_policy(text=text.replace("{days: 15}", "{days: 15, counting: elapsed}"))
+    assert regulatory(elapsed).due_at == T0 + 15 * DAY
+    with pytest.raises(ClockPolicyError, match="no `counting`"):
+        parse_clock_policy(
+            text="version: x\nwarnings: [0.5]\nclocks: {response: {from_route: true, counting: elapsed}}\n"
+        )
+
+
+def test_a_clock_stored_before_the_counting_rule_keeps_wall_time(policy: ClockPolicy) -> None:
+    stored = regulatory(policy).model_dump(exclude={"counting"}) | {"due_at": T0 + 15 * DAY}
+    old = clk.Clock.model_validate(stored)
+    assert old.counting == "elapsed"
+    resumed = clk.resume(clk.pause(old, at=T0, state="mediation", policy=policy), at=T0 + DAY, policy=policy)
+    assert resumed.due_at == T0 + 16 * DAY
 
 
 def test_first_contact_clock_is_one_working_day_across_national_day(policy: ClockPolicy) -> None:
@@ -47,21 +82,21 @@ def test_first_contact_clock_is_one_working_day_across_national_day(policy: Cloc
 
 def test_warnings_fire_once_each_in_order_then_the_breach(policy: ClockPolicy) -> None:
     clock = regulatory(policy)
-    clock, alerts = clk.advance(clock, now=T0 + 7 * DAY, policy=policy)
+    clock, alerts = clk.advance(clock, now=T0 + 0.45 * SPAN, policy=policy)
     assert alerts == []
-    clock, alerts = clk.advance(clock, now=T0 + 12 * DAY, policy=policy)
+    clock, alerts = clk.advance(clock, now=T0 + 0.8 * SPAN, policy=policy)
     assert [a.threshold for a in alerts if isinstance(a, clk.Warned)] == [0.5, 0.75]
-    clock, alerts = clk.advance(clock, now=T0 + 12 * DAY, policy=policy)
+    clock, alerts = clk.advance(clock, now=T0 + 0.8 * SPAN, policy=policy)
     assert alerts == []
-    assert clk.next_due_at(clock, policy=policy) == T0 + 13.5 * DAY
-    clock, alerts = clk.advance(clock, now=T0 + 15 * DAY, policy=policy)
-    assert alerts == [clk.Breached(kind="regulatory", level=1, due_at=T0 + 15 * DAY, overdue_seconds=0)]
+    assert clk.next_due_at(clock, policy=policy) == T0 + 0.9 * SPAN
+    clock, alerts = clk.advance(clock, now=DUE, policy=policy)
+    assert alerts == [clk.Breached(kind="regulatory", level=1, due_at=DUE, overdue_seconds=0)]
 
 
 def test_a_breached_clock_keeps_escalating_every_24_hours_with_rising_level(policy: ClockPolicy) -> None:
-    clock, _ = clk.advance(regulatory(policy), now=T0 + 15 * DAY, policy=policy)
-    assert clk.next_due_at(clock, policy=policy) == T0 + 16 * DAY
-    clock, alerts = clk.advance(clock, now=T0 + 16 * DAY + timedelta(hours=1), policy=policy)
+    clock, _ = clk.advance(regulatory(policy), now=DUE, policy=policy)
+    assert clk.next_due_at(clock, policy=policy) == DUE + DAY
+    clock, alerts = clk.advance(clock, now=DUE + DAY + timedelta(hours=1), policy=policy)
     assert [a.level for a in alerts if isinstance(a, clk.Breached)] == [2]
     assert policy.breach.queue(level=2, current="frontline") == "management"
     assert policy.breach.queue(level=1, current="frontline") == "frontline"
@@ -69,7 +104,7 @@ def test_a_breached_clock_keeps_escalating_every_24_hours_with_rising_level(poli
 
 
 def test_a_late_scan_sends_the_breach_not_stale_warnings(policy: ClockPolicy) -> None:
-    clock, alerts = clk.advance(regulatory(policy), now=T0 + 16 * DAY, policy=policy)
+    clock, alerts = clk.advance(regulatory(policy), now=DUE + DAY, policy=policy)
     assert [type(a) for a in alerts] == [clk.Breached]
     assert clk.overdue(clocks=[clock])
 
@@ -78,7 +113,7 @@ def test_first_extension_needs_a_reason_and_reaches_30_days(policy: ClockPolicy)
     with pytest.raises(clk.ClockRefused, match="reason"):
         clk.extend(regulatory(policy), policy=policy, reason=None, approver=None)
     extended = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
-    assert extended.due_at == T0 + 30 * DAY
+    assert extended.due_at == DUE_30
     assert extended.extensions == 1
 
 
@@ -86,8 +121,8 @@ def test_second_extension_needs_the_senior_approver_and_reaches_60_days(policy: 
     once = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
     with pytest.raises(clk.ClockRefused, match="approver"):
         clk.extend(once, policy=policy, reason="very complex", approver=None)
-    twice = clk.extend(once, policy=policy, reason="very complex", approver="vp-1", requested_due_at=T0 + 60 * DAY)
-    assert twice.due_at == T0 + 60 * DAY
+    twice = clk.extend(once, policy=policy, reason="very complex", approver="vp-1")
+    assert twice.due_at == DUE_60
 
 
 def test_a_third_extension_is_refused(policy: ClockPolicy) -> None:
@@ -98,19 +133,17 @@ def test_a_third_extension_is_refused(policy: ClockPolicy) -> None:
         clk.extend(clock, policy=policy, reason="again", approver="ceo")
 
 
-def test_an_extension_beyond_its_limit_is_refused(policy: ClockPolicy) -> None:
-    with pytest.raises(clk.ClockRefused, match="exceeds 30 days"):
-        clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None, requested_due_at=T0 + 31 * DAY)
-    once = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
-    with pytest.raises(clk.ClockRefused, match="exceeds 60 days"):
-        clk.extend(once, policy=policy, reason="x", approver="vp", requested_due_at=T0 + 61 * DAY)
+def test_an_extension_granted_inside_national_day_counts_30_days_from_receipt(policy: ClockPolicy) -> None:
+    start = datetime(2026, 9, 16, 10, tzinfo=CST)  # due moved past the holiday to the end of Thu 8 Oct
+    extended = clk.extend(regulatory(policy, start), policy=policy, reason="鉴定", approver=None)
+    assert extended.due_at == datetime(2026, 10, 17, tzinfo=CST)  # last day Fri 16 Oct
 
 
 def test_an_extension_resets_the_warnings_for_the_new_deadline(policy: ClockPolicy) -> None:
-    clock, _ = clk.advance(regulatory(policy), now=T0 + 12 * DAY, policy=policy)
+    clock, _ = clk.advance(regulatory(policy), now=T0 + 0.8 * SPAN, policy=policy)
     extended = clk.extend(clock, policy=policy, reason="complex", approver=None)
     assert extended.warned == []
-    assert clk.next_due_at(extended, policy=policy) == T0 + 15 * DAY
+    assert clk.next_due_at(extended, policy=policy) == T0 + (DUE_30 - T0) / 2
 
 
 def test_pause_for_appraisal_excludes_the_paused_time(policy: ClockPolicy) -> None:
@@ -118,11 +151,20 @@ def test_pause_for_appraisal_excludes_the_paused_time(policy: ClockPolicy) -> No
     assert clk.next_due_at(paused, policy=policy) is None
     _, alerts = clk.advance(paused, now=T0 + 30 * DAY, policy=policy)
     assert alerts == []
-    resumed = clk.resume(paused, at=T0 + 15 * DAY)
-    assert resumed.due_at == T0 + 25 * DAY
-    assert clk.threshold_at(resumed, 0.5, policy=policy) == T0 + 17.5 * DAY
-    # the extension limit moves by the paused time too
-    assert clk.extend(resumed, policy=policy, reason="r", approver=None).due_at == T0 + 40 * DAY
+    resumed = clk.resume(paused, at=T0 + 15 * DAY, policy=policy)
+    assert resumed.due_at == DUE + 10 * DAY, "24:00 on Fri 23 Oct: ten more days"
+    counted_from = T0 + 10 * DAY  # warnings count the running time only
+    assert clk.threshold_at(resumed, 0.5, policy=policy) == counted_from + (resumed.due_at - counted_from) / 2
+    # an extension counts the paused time too, then the rest-day rule: Sat 7 Nov → Mon 9 Nov
+    extended = clk.extend(resumed, policy=policy, reason="r", approver=None)
+    assert extended.due_at == datetime(2026, 11, 10, tzinfo=CST)
+
+
+def test_a_pause_across_midnight_adds_its_duration_and_the_period_still_ends_at_24_00(policy: ClockPolicy) -> None:
+    night = datetime(2026, 10, 5, 23, tzinfo=CST)
+    paused = clk.pause(regulatory(policy), at=night, state="mediation", policy=policy)
+    resumed = clk.resume(paused, at=night + timedelta(hours=2), policy=policy)
+    assert resumed.due_at == DUE + DAY == regulatory_due_at(started_at=T0, paused=timedelta(hours=2))
 
 
 def test_pause_only_for_the_states_the_policy_names(policy: ClockPolicy) -> None:
@@ -132,14 +174,15 @@ def test_pause_only_for_the_states_the_policy_names(policy: ClockPolicy) -> None
     with pytest.raises(clk.ClockRefused):
         clk.pause(first, at=T0, state="mediation", policy=policy)
     with pytest.raises(clk.ClockRefused):
-        clk.resume(regulatory(policy), at=T0)
+        clk.resume(regulatory(policy), at=T0, policy=policy)
 
 
 def test_new_facts_on_the_same_matter_restart_the_clock_from_their_receipt(policy: ClockPolicy) -> None:
     extended = clk.extend(regulatory(policy), policy=policy, reason="complex", approver=None)
-    later = T0 + 10 * DAY
+    later = T0 + 10 * DAY  # Thu 8 Oct 10:00: days 9 .. 23 Oct (Fri), to 24:00
     restarted = clk.merge(extended, received_at=later, new_facts=True, policy=policy)
-    assert (restarted.started_at, restarted.due_at, restarted.extensions) == (later, later + 15 * DAY, 0)
+    assert (restarted.started_at, restarted.extensions) == (later, 0)
+    assert restarted.due_at == datetime(2026, 10, 24, tzinfo=CST)
     assert clk.merge(extended, received_at=later, new_facts=False, policy=policy) == extended
 
 
@@ -165,10 +208,13 @@ def test_contact_stops_the_first_contact_and_response_clocks_only(policy: ClockP
 
 def test_an_extension_action_moves_the_regulatory_clock_and_a_third_is_refused(policy: ClockPolicy) -> None:
     case = Case(complaint_id="C-1", customer_key="k", clocks=[regulatory(policy)])
+    # the action's due_at is intake's count; the clock policy's own count decides (here: an old 30 x 24 h)
     first = action("C-1", "k", "extension_requested", at=T0 + DAY, reason="complex", due_at=T0 + 30 * DAY)
+    once = apply_action(case, action=first, policy=policy)
+    assert once.clocks[0].due_at == DUE_30
     second = action("C-1", "k", "extension_requested", at=T0 + 2 * DAY, reason="more", approver="vp")
-    case = apply_action(apply_action(case, action=first, policy=policy), action=second, policy=policy)
-    assert case.clocks[0].due_at == T0 + 60 * DAY
+    case = apply_action(once, action=second, policy=policy)
+    assert case.clocks[0].due_at == DUE_60
     with pytest.raises(clk.ClockRefused):
         apply_action(case, action=second, policy=policy)
 
@@ -200,4 +246,5 @@ def test_appraisal_time_between_pause_and_resume_actions_moves_the_regulatory_du
     assert again == paused, "a redelivered pause changes nothing"
     resumed = apply_action(paused, action=action("C-1", "k", "clock_resumed", at=T0 + 6 * DAY), policy=policy)
     assert resumed.clocks[0].status == "running"
-    assert resumed.clocks[0].due_at == T0 + 19 * DAY, "15 days plus the 4 days of appraisal"
+    # 15 days plus the 4 days of appraisal: Sat 17 Oct, a rest day → 24:00 on Mon 19 Oct
+    assert resumed.clocks[0].due_at == datetime(2026, 10, 20, tzinfo=CST)

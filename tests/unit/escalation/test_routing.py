@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from tousu_escalation.domain.policy import PolicyError, load_policy, parse_policy
-from tousu_escalation.domain.routing import RoutingContext, add_working_days, route
+from tousu_escalation.domain.routing import RoutingContext, route
+from tousu_shared.calendar import add_working_days
+from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import (
     ComplaintAnalyzed,
     ComplaintRouted,
@@ -33,7 +35,7 @@ def analysis(*signals: str, band: str = "low", score: int = 10, complainants: in
         customer_key="cust-a",
         channel="hotline",
         received_at=NOW,
-        due_at=NOW + timedelta(days=15),
+        due_at=regulatory_due_at(started_at=NOW),
         complainant_count=complainants,
         dimensions=Dimensions(subject=dim, substance=dim, environment=dim, process=dim, feedback=dim),
         overall_score=score,
@@ -141,6 +143,14 @@ def test_working_day_target_skips_the_national_day_holiday() -> None:
     assert add_working_days(datetime(2026, 10, 9, 10, tzinfo=UTC), 1).date().isoformat() == "2026-10-10"
     result = routed(analysis("regulator_transfer"))
     assert result.response_due_at == NOW + timedelta(days=1)
+
+
+def test_routing_counts_working_days_in_china_time_by_default() -> None:
+    # 17:00 UTC on Wed 30 Sep is 01:00 on Thu 1 Oct in China: the holiday has begun, so one working day
+    # later is 01:00 on Thu 8 Oct China time (a count by the UTC date would say 17:00 UTC on 8 Oct).
+    night = datetime(2026, 9, 30, 17, tzinfo=UTC)
+    result = route(analysis=analysis("regulator_transfer"), context=RoutingContext(), policy=POLICY, now=night)
+    assert result.response_due_at == datetime(2026, 10, 7, 17, tzinfo=UTC)
 
 
 def test_reasons_name_the_route_and_its_evidence() -> None:

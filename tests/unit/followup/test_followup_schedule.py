@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.unit.followup.builders import RULES, STANDARD, cst, resolution
-from tousu_followup.domain.calendar import is_workday
 from tousu_followup.domain.model import Context
 from tousu_followup.domain.rules import Window
 from tousu_followup.domain.schedule import classify, contact_window, plan_survey
+from tousu_shared.calendar import is_workday
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,6 @@ from tousu_escalation import events
 from tousu_escalation.adapters.cases import CaseRepository, Stored
 from tousu_escalation.adapters.incidents import IncidentRepository
 from tousu_escalation.domain import clocks as clk
-from tousu_escalation.domain.calendar import add_working_days
 from tousu_escalation.domain.case import Case, apply_action, cycle_clocks, matter_key
 from tousu_escalation.domain.clock_policy import ClockPolicy
 from tousu_escalation.domain.incidents import (
@@ -27,6 +26,7 @@ from tousu_escalation.domain.routing import Routing, RoutingContext, route
 from tousu_escalation.incident_desk import ATTEMPTS, ConcurrentChange, IncidentDesk, Placement
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
+from tousu_shared.calendar import add_working_days
 from tousu_shared.events import ComplaintAnalyzed
 from tousu_shared.logging import get_logger
 

@@ -105,7 +105,7 @@ def _pause_or_resume(case: Case, *, action: ComplaintActionRecorded, policy: Clo
         if action.type == "clock_paused":
             moved = clk.pause(regulatory, at=action.occurred_at, state=action.reason or "", policy=policy)
         else:
-            moved = clk.resume(regulatory, at=action.occurred_at)
+            moved = clk.resume(regulatory, at=action.occurred_at, policy=policy)
     except clk.ClockRefused:
         return case  # a redelivered or out-of-order pause/resume: nothing to change
     return case.with_clock(moved)
@@ -115,9 +115,8 @@ def _extend(case: Case, *, action: ComplaintActionRecorded, policy: ClockPolicy)
     regulatory = case.clock("regulatory")
     if regulatory is None or regulatory.status == "stopped":
         return case  # merged or decided: nothing to move
-    moved = clk.extend(
-        regulatory, policy=policy, reason=action.reason, approver=action.approver, requested_due_at=action.due_at
-    )
+    # the policy gives the new due time; the action's `due_at` is intake's count of the same rule
+    moved = clk.extend(regulatory, policy=policy, reason=action.reason, approver=action.approver)
     return case.with_clock(moved)
 
 

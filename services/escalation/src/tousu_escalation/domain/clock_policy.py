@@ -10,7 +10,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-Basis = Literal["calendar", "working"]
+from tousu_shared.calendar import CHINA
+from tousu_shared.deadlines import Basis, Counting
+
 ClockKind = Literal["regulatory", "first_contact", "response"]
 Requirement = Literal["reason", "approver"]
 
@@ -36,6 +38,11 @@ class ClockRule(Strict):
     """One clock: how long, measured how, what stops, pauses or extends it."""
 
     basis: Basis = "calendar"
+    counting: Counting | None = Field(
+        default=None,
+        description="civil_code (Civil Code arts. 201/203: from the next day, to 24:00, off rest days) or elapsed "
+        "(wall time); unset: civil_code for the regulatory clock, elapsed for the others.",
+    )
     days: int | None = Field(default=None, ge=1, description="Length; None when the route gives the target.")
     from_route: bool = Field(default=False, description="Due time is the route's response target.")
     stopped_by: list[str] = Field(default_factory=list, description="Action types that stop the clock.")
@@ -47,6 +54,8 @@ class ClockRule(Strict):
     def _length(self) -> ClockRule:
         if (self.days is None) != self.from_route:
             raise ValueError("a clock needs exactly one of `days` or `from_route: true`")
+        if self.from_route and self.counting is not None:
+            raise ValueError("a `from_route` clock takes its due time from the route: no `counting`")
         totals = [s.total_days for s in self.extensions]
         if totals != sorted(set(totals)) or (self.days and totals and totals[0] <= self.days):
             raise ValueError("extension totals must ascend and exceed the base length")
@@ -90,8 +99,17 @@ class ClockPolicy(Strict):
 
     @property
     def tz(self) -> tzinfo:
-        """The calendar's local time zone."""
-        return timezone(timedelta(hours=self.utc_offset_hours))
+        """The calendar's local time zone (China time unless the policy says otherwise)."""
+        return CHINA if self.utc_offset_hours == 8 else timezone(timedelta(hours=self.utc_offset_hours))
+
+    def counting(self, kind: ClockKind) -> Counting:
+        """How a clock of this kind counts its days: as set, else civil_code (regulatory) or elapsed."""
+        return self.clocks[kind].counting or ("civil_code" if kind == "regulatory" else "elapsed")
+
+    def length(self, kind: ClockKind, *, extensions: int) -> int | None:
+        """The clock's length in days after `extensions` extensions (None: the route gives the due time)."""
+        rule = self.clocks[kind]
+        return rule.extensions[extensions - 1].total_days if extensions else rule.days
 
 
 def parse_clock_policy(*, text: str, source: str = "<clocks>") -> ClockPolicy:

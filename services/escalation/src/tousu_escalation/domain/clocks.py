@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tousu_escalation.domain.calendar import add_working_days, after_working_seconds, working_seconds
-from tousu_escalation.domain.clock_policy import Basis, ClockKind, ClockPolicy
+from tousu_escalation.domain.clock_policy import ClockKind, ClockPolicy
+from tousu_shared.calendar import after_working_seconds, working_seconds
+from tousu_shared.deadlines import Basis, Counting, period_end
 
 Status = Literal["running", "paused", "stopped"]
 
@@ -24,6 +25,7 @@ class Clock(BaseModel):
 
     kind: ClockKind
     basis: Basis
+    counting: Counting = Field(default="elapsed", description="How its days count (clocks stored before: elapsed).")
     started_at: datetime
     due_at: datetime
     status: Status = "running"
@@ -70,17 +72,31 @@ def start_clock(
     basis: Basis | None = None,
 ) -> Clock:
     """A new running clock; `due_at`/`basis` come from the route for `from_route` clocks."""
-    rule = policy.clocks[kind]
-    basis = basis or rule.basis
-    if due_at is None:
-        due_at = _due(basis=basis, start=started_at, days=rule.days or 1, policy=policy)
-    return Clock(kind=kind, basis=basis, started_at=started_at, due_at=due_at)
+    clock = Clock(
+        kind=kind,
+        basis=basis or policy.clocks[kind].basis,
+        counting=policy.counting(kind),
+        started_at=started_at,
+        due_at=due_at or started_at,
+    )
+    due = due_at or _due(clock, policy=policy)
+    if due is None:
+        raise ValueError(f"a {kind} clock takes its due time from the route: pass due_at")
+    return clock.model_copy(update={"due_at": due})
 
 
-def _due(*, basis: Basis, start: datetime, days: int, policy: ClockPolicy) -> datetime:
-    if basis == "working":
-        return add_working_days(start, days, tz=policy.tz)
-    return start + timedelta(days=days)
+def _due(clock: Clock, *, policy: ClockPolicy, extensions: int | None = None) -> datetime | None:
+    """The due time from the start, the length after `extensions`, the paused time and the counting rule.
+
+    None for a clock whose due time the route gives (it has no length in days).
+    """
+    days = policy.length(clock.kind, extensions=clock.extensions if extensions is None else extensions)
+    if days is None:
+        return None
+    paused = timedelta(seconds=clock.paused_seconds)
+    return period_end(
+        start=clock.started_at, days=days, counting=clock.counting, basis=clock.basis, paused=paused, tz=policy.tz
+    )
 
 
 def stop(clock: Clock, *, at: datetime, reason: str) -> Clock:
@@ -104,31 +120,28 @@ def pause(clock: Clock, *, at: datetime, state: str, policy: ClockPolicy) -> Clo
     return clock.model_copy(update={"status": "paused", "paused_at": at, "pause_state": state})
 
 
-def resume(clock: Clock, *, at: datetime) -> Clock:
-    """Resume a paused clock; the due time moves by the paused time."""
+def resume(clock: Clock, *, at: datetime, policy: ClockPolicy) -> Clock:
+    """Resume a paused clock: the paused time is excluded, then the due time is counted again by its rule."""
     if clock.status != "paused" or clock.paused_at is None:
         raise ClockRefused(f"{clock.kind} clock is {clock.status}, cannot resume")
     paused = max(at - clock.paused_at, timedelta(0))
-    return clock.model_copy(
+    running = clock.model_copy(
         update={
             "status": "running",
             "paused_at": None,
             "pause_state": None,
-            "due_at": clock.due_at + paused,
             "paused_seconds": clock.paused_seconds + paused.total_seconds(),
         }
     )
+    due = _due(running, policy=policy) or clock.due_at + paused  # a route target just moves by the pause
+    return running.model_copy(update={"due_at": due})
 
 
-def extend(
-    clock: Clock,
-    *,
-    policy: ClockPolicy,
-    reason: str | None,
-    approver: str | None,
-    requested_due_at: datetime | None = None,
-) -> Clock:
-    """Apply the next allowed extension; refuse a third one, a missing reason/approver or > the step's total."""
+def extend(clock: Clock, *, policy: ClockPolicy, reason: str | None, approver: str | None) -> Clock:
+    """Apply the next allowed extension (its total from the start, paused time excluded, the clock's rule).
+
+    A third extension, or a missing reason/approver, is refused.
+    """
     steps = policy.clocks[clock.kind].extensions
     if clock.extensions >= len(steps):
         raise ClockRefused(f"{clock.kind} clock: extension {clock.extensions + 1} refused, at most {len(steps)}")
@@ -137,10 +150,7 @@ def extend(
     missing = [r for r in step.requires if not (given[r] or "").strip()]
     if missing:
         raise ClockRefused(f"extension {clock.extensions + 1} needs {', '.join(missing)}")
-    limit = clock.started_at + timedelta(days=step.total_days, seconds=clock.paused_seconds)
-    due = requested_due_at or limit
-    if due > limit:
-        raise ClockRefused(f"extension to {due.isoformat()} exceeds {step.total_days} days from the start")
+    due = _due(clock, policy=policy, extensions=clock.extensions + 1) or clock.due_at
     return clock.model_copy(
         update={"due_at": max(due, clock.due_at), "extensions": clock.extensions + 1, "warned": [], "breaches": 0}
     )

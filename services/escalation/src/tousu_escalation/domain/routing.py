@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-import chinese_calendar
 from pydantic import BaseModel, ConfigDict, Field
 
 from tousu_escalation.domain.policy import Condition, Policy, RouteRule, Target
+from tousu_shared.calendar import add_working_days
 from tousu_shared.events import ComplaintAnalyzed
 
 AddWorkingDays = Callable[[datetime, int], datetime]
@@ -43,23 +43,6 @@ class Routing(BaseModel):
     reroute_of: str | None = None
     policy_version: str
     routed_at: datetime
-
-
-def _is_workday(day: date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:  # outside the calendar's years: plain Monday-Friday
-        return day.weekday() < 5
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """The same clock time `days` official Chinese working days later (adjusted workdays count)."""
-    current, left = start, days
-    while left > 0:
-        current += timedelta(days=1)
-        if _is_workday(current.date()):
-            left -= 1
-    return current
 
 
 def head_count(analysis: ComplaintAnalyzed) -> int:

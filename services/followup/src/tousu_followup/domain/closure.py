@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tousu_followup.domain.calendar import local_date
 from tousu_followup.domain.model import (
     Attempt,
     Blocked,
@@ -17,6 +16,7 @@ from tousu_followup.domain.model import (
     Fact,
 )
 from tousu_followup.domain.rules import FollowupRules
+from tousu_shared.calendar import local_date
 
 UNTRACED = "root cause and remediation (溯源整改) were not recorded at resolution"
 

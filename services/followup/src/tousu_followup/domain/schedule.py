@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tousu_followup.domain.calendar import DAY, at_local, local_date, nth_working_day_after
 from tousu_followup.domain.model import Complexity, Context, Resolution, Survey
 from tousu_followup.domain.rules import FollowupRules
+from tousu_shared.calendar import DAY, at_local, local_date, nth_working_day_after
 
 
 def complexity_reasons(*, context: Context, cycle: int, rules: FollowupRules) -> list[str]:
