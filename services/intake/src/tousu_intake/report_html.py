@@ -25,6 +25,10 @@ figure{margin:0}figcaption{font-weight:600;margin:4px 0}svg .label{font-size:12p
 svg .value{font-size:12px;fill:#57606a}svg .big{font-size:20px;font-weight:700;fill:#1f2328}
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px solid #d0d7de;padding:6px 8px;
 text-align:left}th{background:#f6f8fa}.note{color:#57606a;font-size:13px}
+@page{size:A4;margin:12mm}
+@media print{body{background:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+header{padding:14px 20px}main{padding:0;max-width:none}section{margin:10px 0}
+h2,figcaption{break-after:avoid}figure,tr,.kpis{break-inside:avoid}}
 """
 
 
