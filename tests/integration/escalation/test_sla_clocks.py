@@ -15,15 +15,17 @@ from tests.support.kafka import consume_until
 from tests.support.servers import serve_app
 from tests.unit.escalation.escalation_builders import analyzed
 from tousu_escalation.bootstrap import create_app
+from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.settings import Topics
 
 pytestmark = pytest.mark.integration
 
 
-async def test_a_complaint_received_16_days_ago_breaches_promptly(
+async def test_a_complaint_received_25_days_ago_breaches_promptly_at_the_level_its_overdue_time_reached(
     make_settings: SettingsFactory, topics: Topics, kafka_bootstrap: str
 ) -> None:
-    received = datetime.now(UTC) - timedelta(days=16)
+    # 25 days: overdue whatever today is (a last day in the longest holiday moves about a week at most)
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(days=25)
     async with serve_app(create_app(make_settings("escalation"), escalation=fast())):
         await send(kafka_bootstrap, topics.analysis, analyzed("C-OLD", "k-old", received_at=received), event_id="a-1")
         records = await consume_until(
@@ -35,8 +37,11 @@ async def test_a_complaint_received_16_days_ago_breaches_promptly(
     routed = of_type(records, "complaint.routed")
     breach = next(e for e in of_type(records, "complaint.sla_breached") if e["clock"] == "regulatory")
     assert [r["complaint_id"] for r in routed] == ["C-OLD"]
-    assert breach["escalation_level"] == 2  # a day past due: the first 24-hour repeat is already reached
+    due = regulatory_due_at(started_at=received)  # 24:00 China time of the 15th day, off rest days
+    assert datetime.fromisoformat(breach["due_at"]) == due
     assert breach["overdue_seconds"] >= 86_400
+    # the 24-hour repeats already due are reached at once: level 1 + whole days past due
+    assert breach["escalation_level"] == breach["overdue_seconds"] // 86_400 + 1 >= 2
     assert of_type(records, "complaint.sla_warning") == []  # superseded by the breach
 
 
@@ -51,17 +56,19 @@ def _later(shift: timedelta) -> Callable[[], datetime]:
 async def test_a_restart_in_the_middle_of_a_clock_neither_loses_nor_duplicates_a_warning(
     make_settings: SettingsFactory, topics: Topics, kafka_bootstrap: str
 ) -> None:
-    # 60 % of the 15-day regulatory clock has elapsed: the first instance raises the 50 % warning only.
-    # The second instance runs 2.5 days later (its clock is shifted): 76.7 % elapsed → the 75 % warning only.
-    received = datetime.now(UTC) - timedelta(days=9)
+    # The first instance's clock stands at 60 % of the regulatory period: it raises the 50 % warning only.
+    # The second instance's stands at 80 %: the 75 % warning only. (The period is counted as the Civil
+    # Code counts, so its length depends on the day: the clocks are shifted to those shares of it.)
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    span = regulatory_due_at(started_at=received) - received
     settings = make_settings("escalation")
-    async with serve_app(create_app(settings, escalation=fast())):
+    async with serve_app(create_app(settings, escalation=fast(), now=_later(0.6 * span - timedelta(hours=1)))):
         await send(kafka_bootstrap, topics.analysis, analyzed("C-MID", "k-mid", received_at=received), event_id="a-2")
         before = await consume_until(
             kafka_bootstrap, topics.escalation, lambda rs: _warnings(rs)[("C-MID", "regulatory", 0.5)] == 1
         )
     assert _warnings(before)[("C-MID", "regulatory", 0.75)] == 0
-    async with serve_app(create_app(settings, escalation=fast(), now=_later(timedelta(days=2.5)))):
+    async with serve_app(create_app(settings, escalation=fast(), now=_later(0.8 * span - timedelta(hours=1)))):
         mid = await consume_until(
             kafka_bootstrap, topics.escalation, lambda rs: _warnings(rs)[("C-MID", "regulatory", 0.75)] >= 1
         )

@@ -10,6 +10,8 @@ import pytest
 
 from tests.integration.intake.bodies import complaint
 from tests.integration.intake.conftest import RunningIntake
+from tousu_shared.calendar import CHINA
+from tousu_shared.deadlines import regulatory_due_at
 
 pytestmark = pytest.mark.integration
 RESOLVED = {
@@ -32,6 +34,25 @@ async def _act(intake: RunningIntake, cid: str, **body: Any) -> Any:
     return await intake.client.post(f"/v1/complaints/{cid}/actions", json=body)
 
 
+def _due(body: Any) -> datetime:
+    return datetime.fromisoformat(body["due_at"])
+
+
+async def test_the_201_gives_the_civil_code_deadline_at_24_00_china_time(
+    module_intake: RunningIntake, rng: random.Random
+) -> None:
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    created = await module_intake.client.post(
+        "/v1/complaints", json={**complaint(rng), "received_at": received.isoformat()}
+    )
+    due = _due(created.json())
+    assert due == regulatory_due_at(started_at=received)
+    assert due.astimezone(CHINA).time().isoformat() == "00:00:00"  # 24:00 of the last day
+    assert due - received >= timedelta(days=15), "never before the 15th day after receipt is over"
+    view = (await module_intake.client.get(f"/v1/complaints/{created.json()['complaint_id']}")).json()
+    assert _due(view) == datetime.fromisoformat(view["sla"]["regulatory_due_at"]) == due
+
+
 async def test_extensions_move_the_due_date_to_30_then_60_days_and_no_further(
     module_intake: RunningIntake, rng: random.Random
 ) -> None:
@@ -42,20 +63,44 @@ async def test_extensions_move_the_due_date_to_30_then_60_days_and_no_further(
     assert no_reason.json()["errors"] == [{"field": "reason", "reason": "required for an extension"}]
     first = await _act(module_intake, cid, type="extension_requested", actor="h1", reason="需要鉴定")
     assert first.status_code == 201
-    assert datetime.fromisoformat(first.json()["due_at"]) == received + timedelta(days=30)
+    assert _due(first.json()) == regulatory_due_at(started_at=received, extensions=1)
+    assert _due(first.json()).astimezone(CHINA).time().isoformat() == "00:00:00"
     no_approver = await _act(module_intake, cid, type="extension_requested", actor="h1", reason="仍需鉴定")
     assert no_approver.status_code == 422
     assert no_approver.json()["errors"][0]["field"] == "approver"
     second = await _act(
         module_intake, cid, type="extension_requested", actor="h1", reason="仍需鉴定", approver="vp-risk"
     )
-    assert datetime.fromisoformat(second.json()["due_at"]) == received + timedelta(days=60)
+    assert _due(second.json()) == regulatory_due_at(started_at=received, extensions=2)
     third = await _act(module_intake, cid, type="extension_requested", actor="h1", reason="x", approver="ceo")
     assert third.status_code == 409
     assert third.headers["content-type"] == "application/problem+json"
     assert "60 days" in third.json()["detail"]
     view = (await module_intake.client.get(f"/v1/complaints/{cid}")).json()
     assert view["sla"]["extensions"] == 2 and view["status"] == "in_progress"
+    assert _due(view) == _due(second.json())
+
+
+async def test_a_pause_excludes_its_time_from_the_deadline_in_the_answer_and_the_view(
+    module_intake: RunningIntake, rng: random.Random
+) -> None:
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(days=4)
+    cid = await _new(module_intake, rng, received_at=received.isoformat())
+    start, end = received + timedelta(days=1, hours=1), received + timedelta(days=2, hours=3)  # 26 hours
+    paused = await _act(
+        module_intake, cid, type="clock_paused", actor="h1", reason="appraisal", occurred_at=start.isoformat()
+    )
+    assert paused.status_code == 201, paused.text
+    assert _due(paused.json()) == regulatory_due_at(started_at=received)
+    assert (await module_intake.client.get(f"/v1/complaints/{cid}")).json()["sla"]["paused"] is True
+    resumed = await _act(module_intake, cid, type="clock_resumed", actor="h1", occurred_at=end.isoformat())
+    assert resumed.status_code == 201, resumed.text
+    expected = regulatory_due_at(started_at=received, paused=timedelta(hours=26))
+    assert _due(resumed.json()) == expected
+    view = (await module_intake.client.get(f"/v1/complaints/{cid}")).json()
+    assert (_due(view), view["sla"]["paused"]) == (expected, False)
+    extended = await _act(module_intake, cid, type="extension_requested", actor="h1", reason="鉴定后复杂")
+    assert _due(extended.json()) == regulatory_due_at(started_at=received, extensions=1, paused=timedelta(hours=26))
 
 
 async def test_resolved_needs_decision_remedy_root_cause_and_remediation(

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from tousu_escalation.domain.incidents import (
 )
 from tousu_escalation.domain.policy import Policy, load_policy
 from tousu_escalation.domain.routing import Routing, RoutingContext, route
+from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import (
     ComplaintAnalyzed,
     ComplaintReceived,
@@ -108,7 +109,7 @@ def complaint_from_body(*, body: dict[str, Any], complaint_id: str) -> Complaint
         channel=body["channel"],
         channel_ref=body["channel_ref"],
         received_at=received_at,
-        due_at=received_at + timedelta(days=15),
+        due_at=regulatory_due_at(started_at=received_at),
         customer=MaskedCustomer(age_band=_age_band(customer.get("age")), vulnerable=bool(customer.get("vulnerable"))),
         product=Product(
             line=product["line"],

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import (
     ComplaintAnalyzed,
     ComplaintClosed,
@@ -92,7 +93,21 @@ def _reopened(doc: Document, env: Envelope[EventData]) -> Change:
     d = env.data
     assert isinstance(d, ComplaintReopened)
     detail = {"cycle": d.cycle, "reason": d.reason, "tier_hint": d.tier_hint}
-    return detail, {"cycle": max(int(doc.get("cycle", 1)), d.cycle)}
+    if d.cycle <= int(doc.get("cycle", 1)):
+        return detail, {}
+    return detail, {"cycle": d.cycle, **new_cycle_clock(started_at=d.occurred_at)}
+
+
+def new_cycle_clock(*, started_at: datetime) -> dict[str, Any]:
+    """A new resolution cycle gets a new regulatory clock from the reopen, as escalation starts one."""
+    return {
+        "clock_started_at": started_at,
+        "due_at": regulatory_due_at(started_at=started_at),
+        "extensions": 0,
+        "clock_paused": False,
+        "clock_paused_at": None,
+        "clock_paused_seconds": 0.0,
+    }
 
 
 def _closed(doc: Document, env: Envelope[EventData]) -> Change:

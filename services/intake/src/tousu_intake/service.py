@@ -21,6 +21,7 @@ from tousu_intake.domain.keys import customer_key
 from tousu_intake.metrics import IntakeMetrics
 from tousu_intake.pii import PiiCipher
 from tousu_intake.schemas import ActionCreate, ComplaintCreate, FeedbackCreate
+from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import ComplaintActionRecorded, ComplaintFeedbackReceived, Envelope, EventData
 from tousu_shared.logging import get_logger
 from tousu_shared.mongo import Document
@@ -157,7 +158,7 @@ class IntakeService:
     ) -> Document:
         cid = complaint_id(now=now, entropy=os.urandom(10))
         ckey = customer_key(ref=body.customer.ref, secret=self._secret)
-        due = deadlines.due_at(received_at)
+        due = regulatory_due_at(started_at=received_at)
         event = records.received_event(
             body, complaint_id=cid, customer_key=ckey, received_at=received_at, due_at=due, secret=self._secret
         )
@@ -250,6 +251,8 @@ class IntakeService:
             "extensions": outcome.extensions,
             "decided_at": outcome.decided_at,
             "clock_paused": outcome.paused,
+            "clock_paused_at": outcome.paused_at,
+            "clock_paused_seconds": outcome.paused_seconds,
         }
         if body.type == "resolved":
             fields["resolution"] = {**texts, "decided_at": occurred_at, "cycle": outcome.cycle}
@@ -347,6 +350,9 @@ def case_state(doc: Document) -> CaseState:
         decided_at=doc.get("decided_at"),
         cycle=int(doc.get("cycle", 1)),
         paused=bool(doc.get("clock_paused", False)),
+        paused_at=doc.get("clock_paused_at"),
+        paused_seconds=float(doc.get("clock_paused_seconds", 0.0)),
+        clock_started_at=doc.get("clock_started_at"),
     )
 
 

@@ -52,6 +52,7 @@ def _sla(doc: Document, *, now: datetime) -> dict[str, Any]:
     return {
         "regulatory_due_at": doc["due_at"],
         "extensions": doc.get("extensions", 0),
+        "paused": bool(doc.get("clock_paused", False)),
         "state": state,
         "overdue": overdue,
         "warnings": sla.get("warnings", []),

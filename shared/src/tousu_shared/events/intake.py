@@ -85,7 +85,10 @@ class ComplaintReceived(EventData):
     channel: Channel = Field(description="The channel the complaint came through.")
     channel_ref: str = Field(description="The channel system's own id for this complaint.")
     received_at: datetime = Field(description="When the complaint was received (regulatory clock start).")
-    due_at: datetime = Field(description="Regulatory decision deadline (15 calendar days).")
+    due_at: datetime = Field(
+        description="Regulatory decision deadline: 15 days counted as the Civil Code counts (from the day after "
+        "receipt in China time, to 24:00 of the last day, a rest day moved to the next working day)."
+    )
     customer: MaskedCustomer = Field(description="The complainant, masked.")
     product: Product = Field(description="The product concerned.")
     category: str | None = Field(default=None, description="Category from the channel, if any.")
@@ -121,7 +124,8 @@ class ComplaintActionRecorded(EventData):
     )
     approver: str | None = Field(default=None, description="Senior approver (second extension).")
     due_at: datetime | None = Field(
-        default=None, description="The regulatory due date after this action (extensions move it)."
+        default=None,
+        description="The regulatory due date after this action (an extension, or the resume after a pause, moves it).",
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from tousu_intake.domain.deadlines import extended_due_at, review_open
+from tousu_intake.domain.deadlines import review_open
 from tousu_intake.domain.errors import ActionRejected, FieldError, InvalidInput
+from tousu_shared.deadlines import REGULATORY, regulatory_due_at
 from tousu_shared.events.intake import PAUSE_REASONS
 
 DECIDED = frozenset({"resolved", "followup_pending"})
@@ -17,7 +18,7 @@ ALLOWED_WHEN = {"withdrawn": frozenset({"note"}), "closed": frozenset({"note", "
 
 @dataclass(frozen=True)
 class CaseState:
-    """What the rules need to know about a complaint."""
+    """What the rules need to know about a complaint (its regulatory clock as escalation keeps it)."""
 
     status: str
     received_at: datetime
@@ -26,6 +27,14 @@ class CaseState:
     decided_at: datetime | None = None
     cycle: int = 1
     paused: bool = False
+    paused_at: datetime | None = None
+    paused_seconds: float = 0.0
+    clock_started_at: datetime | None = None  # the cycle's clock start; None: `received_at`
+
+    @property
+    def started_at(self) -> datetime:
+        """When this cycle's regulatory clock started."""
+        return self.clock_started_at or self.received_at
 
 
 @dataclass(frozen=True)
@@ -51,18 +60,34 @@ class ActionOutcome:
     decided_at: datetime | None
     cycle: int
     paused: bool = False
+    paused_at: datetime | None = None
+    paused_seconds: float = 0.0
 
 
 def decide(*, state: CaseState, action: ActionRequest) -> ActionOutcome:
     """Validate an action against the state; raise InvalidInput (422) or ActionRejected (409)."""
     _require_fields(state=state, action=action)
     _check_state(state=state, action=action)
+    outcome = ActionOutcome(
+        due_at=state.due_at,
+        extensions=state.extensions,
+        decided_at=action.occurred_at if action.type == "resolved" else state.decided_at,
+        cycle=state.cycle,
+        paused=state.paused,
+        paused_at=state.paused_at,
+        paused_seconds=state.paused_seconds,
+    )
     if action.type == "extension_requested":
-        return _extend(state=state)
-    decided = action.occurred_at if action.type == "resolved" else state.decided_at
-    paused = PAUSING.get(action.type, state.paused)
-    return ActionOutcome(
-        due_at=state.due_at, extensions=state.extensions, decided_at=decided, cycle=state.cycle, paused=paused
+        return _extend(state=state, outcome=outcome)
+    if action.type in PAUSING:
+        return _pause_or_resume(state=state, outcome=outcome, pausing=PAUSING[action.type], at=action.occurred_at)
+    return outcome
+
+
+def _due(state: CaseState, *, extensions: int, paused_seconds: float) -> datetime:
+    """The deadline escalation's regulatory clock computes from the same facts (tousu_shared.deadlines)."""
+    return regulatory_due_at(
+        started_at=state.started_at, extensions=extensions, paused=timedelta(seconds=paused_seconds)
     )
 
 
@@ -108,13 +133,24 @@ def _check_pause(*, state: CaseState, pausing: bool) -> None:
         raise ActionRejected("the decision clock is not paused")
 
 
-def _extend(*, state: CaseState) -> ActionOutcome:
-    new_due = extended_due_at(state.received_at, extensions_before=state.extensions)
-    if new_due is None:
-        raise ActionRejected("the decision deadline is already extended to the legal maximum of 60 days")
-    return ActionOutcome(
-        due_at=new_due, extensions=state.extensions + 1, decided_at=state.decided_at, cycle=state.cycle
-    )
+def _extend(*, state: CaseState, outcome: ActionOutcome) -> ActionOutcome:
+    """The next extension, counted from the clock's start with the time already paused (Civil Code rule)."""
+    if REGULATORY.length(extensions=state.extensions + 1) is None:
+        limit = REGULATORY.extensions[-1]
+        raise ActionRejected(f"the decision deadline is already extended to the legal maximum of {limit} days")
+    extensions = state.extensions + 1
+    due = _due(state, extensions=extensions, paused_seconds=state.paused_seconds)
+    return replace(outcome, due_at=due, extensions=extensions)
+
+
+def _pause_or_resume(*, state: CaseState, outcome: ActionOutcome, pausing: bool, at: datetime) -> ActionOutcome:
+    """A pause keeps the deadline until the resume, which excludes the paused time and counts again."""
+    if pausing:
+        return replace(outcome, paused=True, paused_at=at)
+    since = state.paused_at or at  # paused before pauses were timed: nothing known to exclude
+    total = state.paused_seconds + max((at - since).total_seconds(), 0.0)
+    due = _due(state, extensions=state.extensions, paused_seconds=total)
+    return replace(outcome, due_at=due, paused=False, paused_at=None, paused_seconds=total)
 
 
 def check_feedback(*, state: CaseState) -> None:

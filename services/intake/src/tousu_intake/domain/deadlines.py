@@ -1,25 +1,15 @@
-"""The regulatory decision clock (domain §6): 15 calendar days, extensions to 30 and 60."""
+"""Intake's time rules: the review (核查) window and plausible reported times.
+
+The regulatory decision deadline itself is counted in one place, `tousu_shared.deadlines`, which
+escalation's clocks use too.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-DECISION_DAYS = 15
-EXTENSION_DAYS = (30, 60)
 REVIEW_WINDOW = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-def due_at(received_at: datetime) -> datetime:
-    """The decision and notice deadline: 15 calendar days after receipt."""
-    return received_at + timedelta(days=DECISION_DAYS)
-
-
-def extended_due_at(received_at: datetime, *, extensions_before: int) -> datetime | None:
-    """The deadline after one more extension, or None when the legal limit is reached."""
-    if extensions_before >= len(EXTENSION_DAYS):
-        return None
-    return received_at + timedelta(days=EXTENSION_DAYS[extensions_before])
 
 
 def review_open(*, decided_at: datetime | None, at: datetime) -> bool:
