@@ -16,13 +16,13 @@ from tousu_shared.codec import MalformedRecord, decode
 from tousu_shared.deadletter import DeadLetterPublisher, FailedRecord
 from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope
+from tousu_shared.handlers import Handler
 from tousu_shared.ledger import ProcessedLedger
 from tousu_shared.logging import get_logger
 from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.retry import Backoff, RetriesExhausted, retry
 from tousu_shared.settings import KafkaSettings
 
-Handler = Callable[[Envelope[EventData]], Awaitable[str | None]]
 DUPLICATE = "duplicate"  # a handler returns this when its own idempotent write found the event applied
 log = get_logger("tousu.consumer")
 

@@ -13,8 +13,9 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from tousu_shared.consumer import EventConsumer, Handler, RetryPolicy, subscribe
+from tousu_shared.consumer import EventConsumer, RetryPolicy, subscribe
 from tousu_shared.deadletter import DeadLetterPublisher
+from tousu_shared.handlers import Handler
 from tousu_shared.http import ops_router
 from tousu_shared.kafka import create_broker, create_producer, ensure_topics, group_id
 from tousu_shared.ledger import ProcessedLedger

@@ -154,9 +154,10 @@ async def test_applying_the_same_event_twice_is_harmless_even_past_the_ledger(
         incidents=IncidentRepository(intake.db["intake_incidents"]),
     )
     envelope = events.sla_warning(view, at=t0 + timedelta(minutes=5))
-    await model.on_complaint_event(envelope)
+    handle = model.handlers()[envelope.type]
+    await handle(envelope)
     once = await _view(intake, view["complaint_id"])
-    await model.on_complaint_event(envelope)
+    await handle(envelope)
     assert await _view(intake, view["complaint_id"]) == once
     assert len(once["sla"]["warnings"]) == 1
 

@@ -1,40 +1,31 @@
-"""Thin consumer handlers: check the payload type, call one service method."""
+"""Thin consumer handlers: call one service method with the typed payload."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping
 
 from tousu_escalation.lifecycle import Lifecycle
 from tousu_escalation.service import EscalationService
-from tousu_shared.consumer import Handler
-from tousu_shared.events import ComplaintActionRecorded, ComplaintAnalyzed, ComplaintReopened
-from tousu_shared.events.base import EventData
-from tousu_shared.events.envelope import Envelope
-from tousu_shared.retry import PermanentError
-
-T = TypeVar("T", bound=EventData)
+from tousu_shared.events import ComplaintActionRecorded, ComplaintAnalyzed, ComplaintReopened, Envelope, EventData
+from tousu_shared.handlers import EventHandlers, Handler
 
 
-def _payload(envelope: Envelope[EventData], model: type[T]) -> T:
-    if not isinstance(envelope.data, model):
-        raise PermanentError(f"{envelope.type} carries {type(envelope.data).__name__}, not {model.__name__}")
-    return envelope.data
-
-
-def build_handlers(*, service: EscalationService, lifecycle: Lifecycle) -> dict[str, Handler]:
+def build_handlers(*, service: EscalationService, lifecycle: Lifecycle) -> Mapping[str, Handler]:
     """Event type → handler for everything escalation consumes."""
 
-    async def on_analyzed(envelope: Envelope[EventData]) -> None:
-        await service.on_analyzed(event_id=envelope.id, analysis=_payload(envelope, ComplaintAnalyzed))
+    async def on_complaint_analyzed(analysis: ComplaintAnalyzed, envelope: Envelope[EventData]) -> None:
+        await service.on_analyzed(event_id=envelope.id, analysis=analysis)
 
-    async def on_action_recorded(envelope: Envelope[EventData]) -> None:
-        await lifecycle.on_action(event_id=envelope.id, action=_payload(envelope, ComplaintActionRecorded))
+    async def on_action_recorded(action: ComplaintActionRecorded, envelope: Envelope[EventData]) -> None:
+        await lifecycle.on_action(event_id=envelope.id, action=action)
 
-    async def on_reopened(envelope: Envelope[EventData]) -> None:
-        await lifecycle.on_reopened(event_id=envelope.id, reopened=_payload(envelope, ComplaintReopened))
+    async def on_complaint_reopened(reopened: ComplaintReopened, envelope: Envelope[EventData]) -> None:
+        await lifecycle.on_reopened(event_id=envelope.id, reopened=reopened)
 
-    return {
-        ComplaintAnalyzed.event_type: on_analyzed,
-        ComplaintActionRecorded.event_type: on_action_recorded,
-        ComplaintReopened.event_type: on_reopened,
-    }
+    return (
+        EventHandlers()
+        .on(ComplaintAnalyzed, on_complaint_analyzed)
+        .on(ComplaintActionRecorded, on_action_recorded)
+        .on(ComplaintReopened, on_complaint_reopened)
+        .as_mapping()
+    )

@@ -1,53 +1,46 @@
-"""Thin consumer handlers: check the payload type, call one service method."""
+"""Thin consumer handlers: call one service method with the typed payload."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping
 
 from tousu_followup.service import FollowupService
-from tousu_shared.consumer import Handler
 from tousu_shared.events import (
     ComplaintActionRecorded,
     ComplaintAnalyzed,
     ComplaintFeedbackReceived,
     ComplaintReceived,
     ComplaintRouted,
+    Envelope,
+    EventData,
 )
-from tousu_shared.events.base import EventData
-from tousu_shared.events.envelope import Envelope
-from tousu_shared.retry import PermanentError
-
-T = TypeVar("T", bound=EventData)
+from tousu_shared.handlers import EventHandlers, Handler
 
 
-def _payload(envelope: Envelope[EventData], model: type[T]) -> T:
-    if not isinstance(envelope.data, model):
-        raise PermanentError(f"{envelope.type} carries {type(envelope.data).__name__}, not {model.__name__}")
-    return envelope.data
-
-
-def build_handlers(*, service: FollowupService) -> dict[str, Handler]:
+def build_handlers(*, service: FollowupService) -> Mapping[str, Handler]:
     """Event type → handler for everything follow-up consumes."""
 
-    async def on_received(envelope: Envelope[EventData]) -> None:
-        await service.on_received(received=_payload(envelope, ComplaintReceived))
+    async def on_complaint_received(received: ComplaintReceived, envelope: Envelope[EventData]) -> None:
+        await service.on_received(received=received)
 
-    async def on_analyzed(envelope: Envelope[EventData]) -> None:
-        await service.on_analyzed(analysis=_payload(envelope, ComplaintAnalyzed))
+    async def on_complaint_analyzed(analysis: ComplaintAnalyzed, envelope: Envelope[EventData]) -> None:
+        await service.on_analyzed(analysis=analysis)
 
-    async def on_routed(envelope: Envelope[EventData]) -> None:
-        await service.on_routed(routed=_payload(envelope, ComplaintRouted))
+    async def on_complaint_routed(routed: ComplaintRouted, envelope: Envelope[EventData]) -> None:
+        await service.on_routed(routed=routed)
 
-    async def on_action_recorded(envelope: Envelope[EventData]) -> None:
-        await service.on_action(event_id=envelope.id, action=_payload(envelope, ComplaintActionRecorded))
+    async def on_action_recorded(action: ComplaintActionRecorded, envelope: Envelope[EventData]) -> None:
+        await service.on_action(event_id=envelope.id, action=action)
 
-    async def on_feedback_received(envelope: Envelope[EventData]) -> None:
-        await service.on_feedback(event_id=envelope.id, feedback=_payload(envelope, ComplaintFeedbackReceived))
+    async def on_feedback_received(feedback: ComplaintFeedbackReceived, envelope: Envelope[EventData]) -> None:
+        await service.on_feedback(event_id=envelope.id, feedback=feedback)
 
-    return {
-        ComplaintReceived.event_type: on_received,
-        ComplaintAnalyzed.event_type: on_analyzed,
-        ComplaintRouted.event_type: on_routed,
-        ComplaintActionRecorded.event_type: on_action_recorded,
-        ComplaintFeedbackReceived.event_type: on_feedback_received,
-    }
+    return (
+        EventHandlers()
+        .on(ComplaintReceived, on_complaint_received)
+        .on(ComplaintAnalyzed, on_complaint_analyzed)
+        .on(ComplaintRouted, on_complaint_routed)
+        .on(ComplaintActionRecorded, on_action_recorded)
+        .on(ComplaintFeedbackReceived, on_feedback_received)
+        .as_mapping()
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import (
@@ -19,11 +19,12 @@ from tousu_shared.events import (
     FollowupSatisfactionRecorded,
     FollowupSurveyScheduled,
 )
-from tousu_shared.events.escalation import IncidentEvent
+from tousu_shared.events.escalation import IncidentEvent, IncidentOpened, IncidentUpdated
 from tousu_shared.mongo import Document
 
 Change = tuple[dict[str, Any], dict[str, Any]]  # (timeline detail, fields to $set)
 IDENTITY = {"complaint_id", "customer_key"}
+E = TypeVar("E", bound=EventData)
 
 
 def payload(data: EventData) -> dict[str, Any]:
@@ -40,9 +41,7 @@ def _sorted_add(items: list[dict[str, Any]], item: dict[str, Any]) -> list[dict[
     return sorted([*items, item], key=lambda i: str(i.get("occurred_at", "")))
 
 
-def _analyzed(doc: Document, env: Envelope[EventData]) -> Change:
-    d = env.data
-    assert isinstance(d, ComplaintAnalyzed)
+def _analyzed(doc: Document, d: ComplaintAnalyzed, env: Envelope[EventData]) -> Change:
     detail = {
         "severity": d.severity,
         "overall_score": d.overall_score,
@@ -54,9 +53,7 @@ def _analyzed(doc: Document, env: Envelope[EventData]) -> Change:
     return detail, fields
 
 
-def _routed(doc: Document, env: Envelope[EventData]) -> Change:
-    d = env.data
-    assert isinstance(d, ComplaintRouted)
+def _routed(doc: Document, d: ComplaintRouted, env: Envelope[EventData]) -> Change:
     detail = {"route": d.route, "queue": d.queue, "tier": d.tier, "flags": d.flags, "cycle": d.cycle}
     incidents = sorted({*doc.get("incident_ids", []), *([d.incident_id] if d.incident_id else [])})
     fields: dict[str, Any] = {"incident_ids": incidents}
@@ -65,9 +62,7 @@ def _routed(doc: Document, env: Envelope[EventData]) -> Change:
     return detail, fields
 
 
-def _sla(doc: Document, env: Envelope[EventData]) -> Change:
-    d = env.data
-    assert isinstance(d, ComplaintSlaWarning | ComplaintSlaBreached)
+def _sla(doc: Document, d: ComplaintSlaWarning | ComplaintSlaBreached, env: Envelope[EventData]) -> Change:
     sla = dict(doc.get("sla") or {})
     item = payload(d)
     kind = "warnings" if isinstance(d, ComplaintSlaWarning) else "breaches"
@@ -76,9 +71,9 @@ def _sla(doc: Document, env: Envelope[EventData]) -> Change:
     return detail, {"sla": sla}
 
 
-def _followup(doc: Document, env: Envelope[EventData]) -> Change:
-    d = env.data
-    assert isinstance(d, FollowupSurveyScheduled | FollowupSatisfactionRecorded)
+def _followup(
+    doc: Document, d: FollowupSurveyScheduled | FollowupSatisfactionRecorded, env: Envelope[EventData]
+) -> Change:
     followup = dict(doc.get("followup") or {})
     item = payload(d)
     if isinstance(d, FollowupSurveyScheduled):
@@ -89,9 +84,7 @@ def _followup(doc: Document, env: Envelope[EventData]) -> Change:
     return {"survey_id": d.survey_id, "reached": d.reached, "satisfaction": d.satisfaction}, {"followup": followup}
 
 
-def _reopened(doc: Document, env: Envelope[EventData]) -> Change:
-    d = env.data
-    assert isinstance(d, ComplaintReopened)
+def _reopened(doc: Document, d: ComplaintReopened, env: Envelope[EventData]) -> Change:
     detail = {"cycle": d.cycle, "reason": d.reason, "tier_hint": d.tier_hint}
     if d.cycle <= int(doc.get("cycle", 1)):
         return detail, {}
@@ -110,15 +103,11 @@ def new_cycle_clock(*, started_at: datetime) -> dict[str, Any]:
     }
 
 
-def _closed(doc: Document, env: Envelope[EventData]) -> Change:
-    d = env.data
-    assert isinstance(d, ComplaintClosed)
+def _closed(doc: Document, d: ComplaintClosed, env: Envelope[EventData]) -> Change:
     return {"outcome": d.outcome, "cycle": d.cycle}, {"closure": payload(d)}
 
 
-def _incident(doc: Document, env: Envelope[EventData]) -> Change:
-    d = env.data
-    assert isinstance(d, IncidentEvent)
+def _incident(doc: Document, d: IncidentEvent, env: Envelope[EventData]) -> Change:
     detail = {
         "incident_id": d.incident_id,
         "kind": d.kind,
@@ -131,15 +120,29 @@ def _incident(doc: Document, env: Envelope[EventData]) -> Change:
     return detail, {"incident_ids": sorted({*doc.get("incident_ids", []), d.incident_id})}
 
 
-PROJECTIONS: dict[str, Callable[[Document, Envelope[EventData]], Change]] = {
-    "complaint.analyzed": _analyzed,
-    "complaint.routed": _routed,
-    "complaint.sla_warning": _sla,
-    "complaint.sla_breached": _sla,
-    "followup.survey_scheduled": _followup,
-    "followup.satisfaction_recorded": _followup,
-    "complaint.reopened": _reopened,
-    "complaint.closed": _closed,
-    "incident.opened": _incident,
-    "incident.updated": _incident,
-}
+class Projection(Generic[E]):
+    """How one event model changes the view; the consumer has checked the payload's model."""
+
+    def __init__(self, model: type[E], change: Callable[[Document, E, Envelope[EventData]], Change]) -> None:
+        self.model = model
+        self._change = change
+
+    def __call__(self, doc: Document, data: E, env: Envelope[EventData]) -> Change:
+        """The timeline detail and the fields to set for this event."""
+        return self._change(doc, data, env)
+
+
+PROJECTIONS: list[Projection[Any]] = [
+    Projection(ComplaintAnalyzed, _analyzed),
+    Projection(ComplaintRouted, _routed),
+    Projection(ComplaintSlaWarning, _sla),
+    Projection(ComplaintSlaBreached, _sla),
+    Projection(FollowupSurveyScheduled, _followup),
+    Projection(FollowupSatisfactionRecorded, _followup),
+    Projection(ComplaintReopened, _reopened),
+    Projection(ComplaintClosed, _closed),
+]
+INCIDENT_PROJECTIONS: list[Projection[Any]] = [
+    Projection(IncidentOpened, _incident),
+    Projection(IncidentUpdated, _incident),
+]

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from tousu_intake import timeline
 from tousu_intake.adapters.complaints import ComplaintRepository
 from tousu_intake.adapters.incidents import IncidentRepository
-from tousu_intake.projection import PROJECTIONS, payload
-from tousu_shared.consumer import Handler
+from tousu_intake.projection import INCIDENT_PROJECTIONS, PROJECTIONS, E, Projection, payload
 from tousu_shared.events import Envelope, EventData
 from tousu_shared.events.escalation import IncidentEvent
+from tousu_shared.handlers import EventHandlers, Handler, OnEvent
 from tousu_shared.logging import get_logger
 from tousu_shared.retry import PermanentError
 
@@ -29,25 +29,33 @@ class ReadModel:
         self._incidents = incidents
 
     def handlers(self) -> Mapping[str, Handler]:
-        """Event type → handler, for `Runtime.consume`."""
-        handlers: dict[str, Handler] = dict.fromkeys(PROJECTIONS, self.on_complaint_event)
-        handlers["incident.opened"] = handlers["incident.updated"] = self.on_incident_event
-        return handlers
+        """Event type → typed handler, for `Runtime.consume`."""
+        registry = EventHandlers()
+        for projection in PROJECTIONS:
+            registry.on(projection.model, self._on_complaint_event(projection))
+        for projection in INCIDENT_PROJECTIONS:
+            registry.on(projection.model, self._on_incident_event(projection))
+        return registry.as_mapping()
 
-    async def on_incident_event(self, envelope: Envelope[EventData]) -> None:
-        """Keep the newest incident snapshot, then note the event on the member complaint."""
-        data = envelope.data
-        assert isinstance(data, IncidentEvent)
-        await self._incidents.save_if_newer(
-            {"_id": data.incident_id, **payload(data)} | {"opened_at": data.opened_at, "updated_at": data.updated_at}
-        )
-        await self._apply(envelope, required=False)
+    def _on_incident_event(self, projection: Projection[IncidentEvent]) -> OnEvent[IncidentEvent]:
+        async def on_incident_event(data: IncidentEvent, envelope: Envelope[EventData]) -> None:
+            """Keep the newest incident snapshot, then note the event on the member complaint."""
+            snapshot = {"_id": data.incident_id, **payload(data)}
+            await self._incidents.save_if_newer(snapshot | {"opened_at": data.opened_at, "updated_at": data.updated_at})
+            await self._apply(projection, data, envelope, required=False)
 
-    async def on_complaint_event(self, envelope: Envelope[EventData]) -> None:
-        """Apply an analysis / escalation / follow-up event to its complaint's view."""
-        await self._apply(envelope, required=True)
+        return on_incident_event
 
-    async def _apply(self, envelope: Envelope[EventData], *, required: bool) -> None:
+    def _on_complaint_event(self, projection: Projection[E]) -> OnEvent[E]:
+        async def on_complaint_event(data: E, envelope: Envelope[EventData]) -> None:
+            """Apply an analysis / escalation / follow-up event to its complaint's view."""
+            await self._apply(projection, data, envelope, required=True)
+
+        return on_complaint_event
+
+    async def _apply(
+        self, projection: Projection[E], data: E, envelope: Envelope[EventData], *, required: bool
+    ) -> None:
         for _ in range(8):
             doc = await self._complaints.get(envelope.data.complaint_id)
             if doc is None:
@@ -56,7 +64,7 @@ class ReadModel:
                 return
             if timeline.has_event(doc, envelope.id):
                 return  # a replay: already applied
-            detail, fields = PROJECTIONS[envelope.type](doc, envelope)
+            detail, fields = projection(doc, data, envelope)
             update = timeline.merge(timeline.append(doc, envelope, detail=detail), {"$set": fields})
             if await self._complaints.update_if_unchanged(complaint_id=doc["_id"], rev=doc["rev"], update=update):
                 log.info("view updated", complaint_id=doc["_id"], event_type=envelope.type)
