@@ -28,7 +28,7 @@ CREATED: dict[str, Any] = {
     "complaint_id": "TS-20261122-01JD8X3K4M7QZ2AB9CDEFGHJKM",
     "status": "received",
     "received_at": "2026-11-22T01:30:00Z",
-    "due_at": "2026-12-07T01:30:00Z",
+    "due_at": "2026-12-07T16:00:00Z",  # 24:00 China time of the 15th day (Mon 7 Dec)
 }
 ACTION_RESOLVED: dict[str, Any] = {
     "type": "resolved",
