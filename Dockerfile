@@ -33,6 +33,7 @@ COPY services/intake/pyproject.toml services/intake/pyproject.toml
 COPY services/analysis/pyproject.toml services/analysis/pyproject.toml
 COPY services/escalation/pyproject.toml services/escalation/pyproject.toml
 COPY services/followup/pyproject.toml services/followup/pyproject.toml
+COPY tools/pyproject.toml tools/pyproject.toml
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace
 
@@ -40,6 +41,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # stage needs /app/.venv and nothing else.
 COPY shared/ shared/
 COPY services/ services/
+COPY tools/ tools/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable
 

@@ -18,7 +18,7 @@ test-faults: sync ## only the fault injection, fuzzing and security checks (test
 lint: sync ## ruff + mypy
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy shared/src services/intake/src services/analysis/src services/escalation/src services/followup/src
+	$(UV) run mypy shared/src tools/src services/intake/src services/analysis/src services/escalation/src services/followup/src
 
 format: sync
 	$(UV) run ruff format .

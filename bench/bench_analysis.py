@@ -39,9 +39,9 @@ from tousu_analysis.adapters.templates import MongoTemplateIndex
 from tousu_analysis.domain import CustomerHistory, Rules, load_rules, prepare
 from tousu_analysis.metrics import AnalysisMetrics
 from tousu_analysis.service import AnalysisService, NewAnalysis
-from tousu_shared import embedded
 from tousu_shared.events import ComplaintReceived, Envelope, EventData, MaskedCustomer, MaskedRepresentative, Product
 from tousu_shared.settings import Topics
+from tousu_tools import embedded
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 SPAN_DAYS = 730

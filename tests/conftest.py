@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tousu_shared.endpoints import Backends, backends
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.settings import (
     KafkaSettings,
@@ -19,6 +18,7 @@ from tousu_shared.settings import (
     Settings,
     Topics,
 )
+from tousu_tools.endpoints import Backends, backends
 
 TEST_SECRET = "test-customer-key-secret-0123456789"
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from tousu_shared.demo_plan import load_samples
+from tousu_tools.demo_plan import load_samples
 
 ROUTED = "complaint.routed"
 

@@ -19,7 +19,7 @@ from tousu_bench.ceilings import broker_ceiling, db_insert_ceiling
 from tousu_bench.pipeline import measure_pipeline
 from tousu_bench.report import print_table
 from tousu_bench.stack import running_stack
-from tousu_shared.endpoints import backends
+from tousu_tools.endpoints import backends
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 PLANS = {

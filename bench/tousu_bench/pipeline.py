@@ -13,7 +13,7 @@ from tousu_bench.stack import Stack
 from tousu_bench.stages import processed, rates
 from tousu_bench.stats import latency_ms, steady_rate
 from tousu_bench.writes import idle_write_rate, per_complaint, wait_quiet
-from tousu_shared.endpoints import Backends
+from tousu_tools.endpoints import Backends
 
 
 def accepted(posted: list[Posted]) -> dict[str, float]:

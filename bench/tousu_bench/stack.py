@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tousu_shared.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
-from tousu_shared.embedded import free_port
-from tousu_shared.endpoints import Backends
 from tousu_shared.settings import SERVICES, Topics
+from tousu_tools.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
+from tousu_tools.embedded import free_port
+from tousu_tools.endpoints import Backends
 
 TOPIC_KEYS = ("intake", "analysis", "escalation", "followup", "deadletter")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tousu_shared.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
-from tousu_shared.embedded import free_port
-from tousu_shared.endpoints import Backends
 from tousu_shared.settings import SERVICES
+from tousu_tools.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
+from tousu_tools.embedded import free_port
+from tousu_tools.endpoints import Backends
 
 TOPICS = ("intake", "analysis", "escalation", "followup", "deadletter")
 

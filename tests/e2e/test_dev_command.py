@@ -13,7 +13,7 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from tousu_shared.embedded import free_port
+from tousu_tools.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 SERVICES = ("intake", "analysis", "escalation", "followup")
@@ -49,7 +49,7 @@ def _start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:
     env.update({f"TOUSU_{n.upper()}_PORT": str(ports[n]) for n in SERVICES})
     env.update({"TOUSU_DEV_KAFKA_PORT": str(ports["kafka"]), "TOUSU_DEV_MONGODB_PORT": str(ports["mongo"])})
     return subprocess.Popen(
-        [sys.executable, "-m", "tousu_shared.cli", "dev", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "tousu_tools.cli", "dev", "--data-dir", str(data_dir)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -16,9 +16,9 @@ import pytest
 
 from tests.e2e.conftest import Stack, service_logs
 from tests.e2e.journeys import client, poll, view
-from tousu_analysis.evaluate import RouteFigures, evaluate, route_figures
 from tousu_escalation.domain.policy import load_policy
-from tousu_shared.demo_plan import load_samples
+from tousu_tools.demo_plan import load_samples
+from tousu_tools.evaluate import RouteFigures, evaluate, route_figures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 MIN_ROUTE_MACRO_F1 = 0.9

@@ -18,10 +18,10 @@ import pytest
 from tests.e2e.conftest import Stack
 from tests.support.kafka import Record, consume_until
 from tests.support.servers import eventually
-from tousu_shared.demo_plan import load_samples
-from tousu_shared.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
-from tousu_shared.embedded import free_port
-from tousu_shared.endpoints import Backends
+from tousu_tools.demo_plan import load_samples
+from tousu_tools.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
+from tousu_tools.embedded import free_port
+from tousu_tools.endpoints import Backends
 
 pytestmark = pytest.mark.e2e
 

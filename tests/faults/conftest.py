@@ -23,13 +23,13 @@ import pytest
 from tests.support.kafka import Record, consume_until
 from tousu_intake.adapters.api_keys import ApiKeyRepository
 from tousu_intake.auth_model import ApiKey, generate_key, hash_key
-from tousu_shared import embedded
-from tousu_shared.demo_plan import load_samples
-from tousu_shared.dev import ServiceProcess, load_secrets, service_env, stop_services, wait_healthy
-from tousu_shared.endpoints import Backends
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.mongo import create_client
 from tousu_shared.settings import SERVICES, KafkaSettings, MongoSettings, ServiceName, Topics
+from tousu_tools import embedded
+from tousu_tools.demo_plan import load_samples
+from tousu_tools.dev import ServiceProcess, load_secrets, service_env, stop_services, wait_healthy
+from tousu_tools.endpoints import Backends
 
 TOPIC_KEYS = ("intake", "analysis", "escalation", "followup", "deadletter")
 
@@ -97,7 +97,7 @@ class Pipeline:
         port = embedded.free_port()
         env = service_env(self.backends, name, port, self.data_dir, self.keys) | self.env()
         log = (self.data_dir / "logs" / f"{name}-{port}.log").open("ab")
-        proc = embedded.spawn([sys.executable, "-m", "tousu_shared.cli", "serve", name], log=log, env=env)
+        proc = embedded.spawn([sys.executable, "-m", "tousu_tools.cli", "serve", name], log=log, env=env)
         svc = ServiceProcess(name, port, proc)
         self.procs.append(svc)
         return svc

@@ -23,7 +23,7 @@ from schemathesis.checks import (
 )
 
 from tests.faults.conftest import Pipeline, complaints, create_key, own_database
-from tousu_shared.endpoints import Backends
+from tousu_tools.endpoints import Backends
 
 pytestmark = pytest.mark.faults
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from tests.faults.conftest import Pipeline, complaints, post_all, read_topic, routings, wait_routed
-from tousu_shared import embedded
-from tousu_shared.dlq import read_all
-from tousu_shared.endpoints import Backends
 from tousu_shared.mongo import create_client
 from tousu_shared.settings import SERVICES, Topics
+from tousu_tools import embedded
+from tousu_tools.dlq import read_all
+from tousu_tools.endpoints import Backends
 
 pytestmark = pytest.mark.faults
 

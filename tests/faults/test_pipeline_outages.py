@@ -21,9 +21,9 @@ from tests.faults.conftest import (
     read_topic,
     wait_routed,
 )
-from tousu_shared.dev import wait_healthy
-from tousu_shared.endpoints import Backends
 from tousu_shared.mongo import create_client
+from tousu_tools.dev import wait_healthy
+from tousu_tools.endpoints import Backends
 
 pytestmark = pytest.mark.faults
 

@@ -16,7 +16,7 @@ from tests.faults.conftest import Pipeline, complaints, effects, post_all, read_
 from tests.integration.analysis.helpers import received, wrap
 from tests.support.kafka import publish_raw
 from tousu_shared.codec import encode
-from tousu_shared.dlq import DeadLetter, read_all, replay
+from tousu_tools.dlq import DeadLetter, read_all, replay
 
 pytestmark = pytest.mark.faults
 

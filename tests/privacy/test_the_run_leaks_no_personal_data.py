@@ -17,7 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.support.kafka import publish_raw
 from tests.support.leaks import known_names, scan_logs, scan_topics
-from tousu_shared.endpoints import Backends
+from tousu_tools.endpoints import Backends
 
 pytestmark = pytest.mark.e2e
 

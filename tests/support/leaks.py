@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from tousu_shared.demo_plan import load_samples
+from tousu_tools.demo_plan import load_samples
 
 _B, _E = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"  # as the log scrubber: digits inside hex keys are not numbers
 PATTERNS = {

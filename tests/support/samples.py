@@ -12,4 +12,4 @@ def samples_path() -> Path:
     """The sample file CI puts beside the clone, or the copy shipped with the CLI for `tousu demo`."""
     if SHARED.exists():
         return SHARED
-    return Path(str(resources.files("tousu_shared.data") / "samples.jsonl"))
+    return Path(str(resources.files("tousu_tools.data") / "samples.jsonl"))

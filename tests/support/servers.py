@@ -10,7 +10,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from tousu_shared.embedded import free_port
+from tousu_tools.embedded import free_port
 
 
 @asynccontextmanager

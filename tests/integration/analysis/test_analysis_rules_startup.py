@@ -68,7 +68,7 @@ def test_tousu_serve_analysis_exits_with_the_reason_on_a_broken_rules_file(tmp_p
         "TOUSU_PORT": "0",
         "TOUSU_LOG_JSON": "false",
     }
-    command = [sys.executable, "-c", "from tousu_shared.cli import app; app()", "serve", "analysis"]
+    command = [sys.executable, "-c", "from tousu_tools.cli import app; app()", "serve", "analysis"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode != 0
     output = done.stdout + done.stderr

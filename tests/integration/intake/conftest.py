@@ -20,9 +20,9 @@ from tousu_intake.adapters.api_keys import ApiKeyRepository
 from tousu_intake.auth_model import ApiKey, generate_key, hash_key
 from tousu_intake.bootstrap import create_app
 from tousu_intake.config import IntakeSettings
-from tousu_shared.endpoints import Backends
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.settings import KafkaSettings, MetricsSettings, MongoSettings, ServiceSettings, Settings, Topics
+from tousu_tools.endpoints import Backends
 
 DEV_KEY = "tsk_test_dev_key_0123456789abcdefghijklmnop"
 PII_KEY = "test-pii-key-0123456789abcdef"

@@ -11,8 +11,8 @@ from tests.integration.intake.bodies import complaint
 from tests.integration.intake.conftest import RunningIntake
 from tests.integration.intake.helpers import metric, received_events
 from tests.support.servers import eventually
-from tousu_shared.endpoints import Backends
 from tousu_shared.settings import Topics
+from tousu_tools.endpoints import Backends
 
 pytestmark = pytest.mark.integration
 

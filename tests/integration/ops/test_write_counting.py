@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from tousu_shared import embedded
+from tousu_tools import embedded
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 from tousu_bench.writes import opcounters

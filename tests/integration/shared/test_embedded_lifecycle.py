@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tousu_shared import embedded
+from tousu_tools import embedded
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def test_a_killed_parent_leaves_no_orphan_server(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from tousu_shared import embedded
+        from tousu_tools import embedded
         k = embedded.start_kafka(port=embedded.free_port(), log_dir=Path({str(tmp_path)!r}))
         m = embedded.start_mongo(port=embedded.free_port(), storage=Path({str(tmp_path)!r}) / "db",
                                  log_dir=Path({str(tmp_path)!r}))

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tousu_shared import embedded
+from tousu_tools import embedded
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,7 @@ def test_sigterm_stops_a_service_whose_dependencies_were_killed(tmp_path: Path) 
         "TOUSU_KAFKA_SESSION_TIMEOUT_MS": "3000",
     }
     service = subprocess.Popen(
-        [sys.executable, "-m", "tousu_shared.cli", "serve", "analysis"],
+        [sys.executable, "-m", "tousu_tools.cli", "serve", "analysis"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.samples import samples_path
-from tousu_analysis.evaluate import Report, complaint_from_body, evaluate, main, read_records, render_text, to_json
+from tousu_tools.evaluate import Report, complaint_from_body, evaluate, main, read_records, render_text, to_json
 
 pytestmark = pytest.mark.unit
 

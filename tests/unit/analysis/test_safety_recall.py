@@ -11,8 +11,8 @@ import yaml
 from tousu_analysis.adapters.rules_file import load_configured_rules
 from tousu_analysis.domain.canaries import fires, missed_canaries, packaged_canaries
 from tousu_analysis.domain.rules import Rules, RulesError, load_rules
-from tousu_analysis.evaluate import evaluate
 from tousu_escalation.domain.policy import load_policy
+from tousu_tools.evaluate import evaluate
 
 pytestmark = pytest.mark.unit
 

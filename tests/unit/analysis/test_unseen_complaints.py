@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tousu_analysis.domain.rules import Rules, load_rules
-from tousu_analysis.evaluate import evaluate
 from tousu_escalation.domain.policy import Policy, load_policy
+from tousu_tools.evaluate import evaluate
 
 pytestmark = pytest.mark.unit
 

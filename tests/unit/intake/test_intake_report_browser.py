@@ -19,8 +19,8 @@ from tests.unit.intake.raster import Raster
 from tests.unit.intake.report_builders import sample_facts
 from tousu_intake.domain.period import period
 from tousu_intake.domain.report import summarize
-from tousu_intake.report_html import CSS
-from tousu_intake.report_render import render
+from tousu_tools.report_html import CSS
+from tousu_tools.report_render import render
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("chromium_ready")]
 NOW = datetime(2026, 12, 1, 13, 10, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from tests.unit.intake.report_builders import sample_facts
 from tousu_intake.domain.period import period
 from tousu_intake.domain.report import summarize
-from tousu_intake.report_render import render
+from tousu_tools.report_render import render
 
 pytestmark = pytest.mark.unit
 # 2026-12-01 21:10:29 in China, still 2026-12-01 in UTC

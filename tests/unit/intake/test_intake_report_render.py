@@ -14,7 +14,7 @@ import pytest
 
 from tests.unit.intake.report_builders import sample_facts
 from tousu_intake.domain.report import summarize
-from tousu_intake.report_render import render
+from tousu_tools.report_render import render
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

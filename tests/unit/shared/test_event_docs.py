@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tousu_shared.docs import asyncapi_yaml, event_schema, write_docs
 from tousu_shared.events import EVENT_TYPES
 from tousu_shared.settings import Topics
+from tousu_tools.docs import asyncapi_yaml, event_schema, write_docs
 
 pytestmark = pytest.mark.unit
 DOCS = Path(__file__).resolve().parents[3] / "docs"

@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from tousu_shared.settings import SERVICES, KafkaSettings, Settings
+from tousu_tools.keys_cli import keys_app
 
 app = typer.Typer(help="tousu (投诉): complaint intake, analysis, escalation and follow-up.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Inspect and re-drive dead-lettered events.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
-app.add_typer(importlib.import_module("tousu_intake.keys_cli").keys_app, name="keys")
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where data, logs and the dev key live.")]
@@ -37,7 +38,7 @@ def dev(
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Run `tousu demo` once everything is up.")] = False,
 ) -> None:
     """Start the embedded broker and database and the four services; Ctrl-C stops all."""
-    from tousu_shared.dev import run_dev
+    from tousu_tools.dev import run_dev
 
     raise typer.Exit(run_dev(data_dir, demo=demo))
 
@@ -50,7 +51,7 @@ def demo_command(
     data_dir: DataDir = Path(".tousu"),
 ) -> None:
     """Post sample complaints, wait for routing, simulate handling and follow-up answers, print a summary."""
-    from tousu_shared.demo import run_demo
+    from tousu_tools.demo import run_demo
 
     _call_intake(lambda api: run_demo(api, count=count), url=url, api_key=api_key, data_dir=data_dir)
 
@@ -59,7 +60,7 @@ def _call_intake(work: Callable[[Any], Any], *, url: str | None, api_key: str | 
     """Run `work(api)` against the intake API; an unreachable API or an error answer exits 1 with the reason."""
     import httpx
 
-    from tousu_shared.apiclient import ApiError, IntakeApi, default_url, resolve_key
+    from tousu_tools.apiclient import ApiError, IntakeApi, default_url, resolve_key
 
     base = url or default_url()
     api = IntakeApi(url=base, api_key=resolve_key(explicit=api_key, data_dir=data_dir))
@@ -85,7 +86,7 @@ def report(
     data_dir: DataDir = Path(".tousu"),
 ) -> None:
     """The complaint-handling analysis report (投诉处理工作分析报告) from the running intake API."""
-    from tousu_intake.report_render import render
+    from tousu_tools.report_render import render
 
     if fmt not in ("md", "html", "json"):
         raise typer.BadParameter("one of md, html, json", param_hint="--format")
@@ -127,7 +128,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Run the analysis and routing domain code over a labelled file and print its figures."""
-    from tousu_analysis.evaluate import main as run_evaluation
+    from tousu_tools.evaluate import main as run_evaluation
 
     raise typer.Exit(run_evaluation(path, as_json))
 
@@ -135,7 +136,7 @@ def evaluate(
 @app.command()
 def docs(out: Annotated[Path, typer.Option("--out", help="Docs directory.")] = Path("docs")) -> None:
     """Regenerate the event JSON Schemas and the AsyncAPI document from the code."""
-    from tousu_shared.docs import write_docs
+    from tousu_tools.docs import write_docs
 
     for path in write_docs(out):
         console.print(str(path))
@@ -144,7 +145,7 @@ def docs(out: Annotated[Path, typer.Option("--out", help="Docs directory.")] = P
 @dlq_app.command("list")
 def dlq_list() -> None:
     """List the records on the dead-letter topic."""
-    from tousu_shared.dlq import read_all
+    from tousu_tools.dlq import read_all
 
     letters = asyncio.run(read_all(KafkaSettings()))
     table = Table(title=f"dead letters ({len(letters)})")
@@ -168,7 +169,7 @@ def dlq_replay(
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
 ) -> None:
     """Re-publish dead letters to their original topics (consumers are idempotent on ce_id)."""
-    from tousu_shared.dlq import read_all, replay
+    from tousu_tools.dlq import read_all, replay
 
     if not dlq_id and not replay_all:
         raise typer.BadParameter("give --id ID (repeatable) or --all")

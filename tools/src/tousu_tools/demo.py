@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tousu_shared.apiclient import ApiError, IntakeApi
-from tousu_shared.demo_plan import WINDOW, action_body, feedback_body, load_samples, retimed, step_for
+from tousu_tools.apiclient import ApiError, IntakeApi
+from tousu_tools.demo_plan import WINDOW, action_body, feedback_body, load_samples, retimed, step_for
 
 console = Console()
 ROUTED = frozenset({"routed", "in_progress", "resolved", "followup_pending", "closed", "reopened", "withdrawn"})

@@ -51,7 +51,7 @@ SCRIPT = (
 
 def load_samples() -> list[dict[str, Any]]:
     """The packaged sample complaints: {"body": POST body, "expect": labels}."""
-    text = resources.files("tousu_shared.data").joinpath("samples.jsonl").read_text(encoding="utf-8")
+    text = resources.files("tousu_tools.data").joinpath("samples.jsonl").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 

@@ -17,9 +17,9 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from tousu_shared import embedded
-from tousu_shared.endpoints import Backends, backends
 from tousu_shared.settings import DEFAULT_PORTS, SERVICES, ServiceName
+from tousu_tools import embedded
+from tousu_tools.endpoints import Backends, backends
 
 console = Console()
 
@@ -84,7 +84,7 @@ def start_service(
         raise SystemExit(f"port {port} for {name} is in use; set TOUSU_{name.upper()}_PORT")
     log = (data_dir / "logs" / f"{name}.log").open("ab")
     proc = embedded.spawn(
-        [sys.executable, "-m", "tousu_shared.cli", "serve", name],
+        [sys.executable, "-m", "tousu_tools.cli", "serve", name],
         log=log,
         env=service_env(found, name, port, data_dir, keys),
     )
@@ -181,8 +181,8 @@ def run_dev(data_dir: Path, *, demo: bool = False) -> int:
 
 def _run_demo(url: str, *, api_key: str, stop: _Stop) -> None:
     """`tousu dev --demo`: the demo against the stack just started (Ctrl-C cuts it short)."""
-    from tousu_shared.apiclient import ApiError, IntakeApi
-    from tousu_shared.demo import run_demo
+    from tousu_tools.apiclient import ApiError, IntakeApi
+    from tousu_tools.demo import run_demo
 
     api = IntakeApi(url=url, api_key=api_key)
     try:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tousu_shared import embedded
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.settings import KafkaSettings
+from tousu_tools import embedded
 
 BackendKind = Literal["external", "containers", "embedded"]
 

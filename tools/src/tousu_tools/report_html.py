@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from tousu_intake.report_dates import shown_period, shown_time
-from tousu_intake.report_render import label, percent
-from tousu_intake.report_svg import Segment, bar_chart, donut, stacked_bars
+from tousu_tools.report_dates import shown_period, shown_time
+from tousu_tools.report_render import label, percent
+from tousu_tools.report_svg import Segment, bar_chart, donut, stacked_bars
 
 SLA_COLORS = {"on_time": "#2da44e", "extended": "#bf8700", "breached": "#cf222e"}
 SAT_COLORS = {"satisfied": "#2da44e", "basically_satisfied": "#9be9a8", "unsatisfied": "#cf222e"}

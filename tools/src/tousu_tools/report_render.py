@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from tousu_intake.report_dates import shown_period, shown_time
+from tousu_tools.report_dates import shown_period, shown_time
 
 Format = Literal["md", "html", "json"]
 REPEAT_HEADERS = (
@@ -70,7 +70,7 @@ def render(report: Mapping[str, Any], *, fmt: Format) -> str:
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     if fmt == "html":
-        from tousu_intake.report_html import render_html
+        from tousu_tools.report_html import render_html
 
         return render_html(report)
     return render_markdown(report)

@@ -1,0 +1,1 @@
+"""tousu's tools: everything a person runs (the `tousu` CLI, dev stack, demo, report, keys, dlq, docs, evaluate)."""
