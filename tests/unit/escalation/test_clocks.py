@@ -12,7 +12,7 @@ from tousu_escalation.domain import clocks as clk
 from tousu_escalation.domain.case import Case, apply_action, next_tier
 from tousu_escalation.domain.clock_policy import ClockPolicy, ClockPolicyError, load_clock_policy, parse_clock_policy
 from tousu_escalation.domain.policy import Policy, load_policy
-from tousu_shared.deadlines import regulatory_due_at
+from tousu_shared.deadlines import REGULATORY, regulatory_due_at
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing, three days before National Day
@@ -61,6 +61,10 @@ def test_the_regulatory_counting_defaults_to_civil_code_and_an_institution_can_s
         parse_clock_policy(
             text="version: x\nwarnings: [0.5]\nclocks: {response: {from_route: true, counting: elapsed}}\n"
         )
+
+
+def test_the_default_regulatory_clock_has_the_legal_terms_intake_counts_by(policy: ClockPolicy) -> None:
+    assert policy.regulatory_terms() == REGULATORY
 
 
 def test_a_clock_stored_before_the_counting_rule_keeps_wall_time(policy: ClockPolicy) -> None:

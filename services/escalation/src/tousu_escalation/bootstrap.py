@@ -21,12 +21,15 @@ from tousu_escalation.notifier import Notification, Notifier, NullNotifier, Webh
 from tousu_escalation.scanner import ClockScanner
 from tousu_escalation.service import EscalationService, Policies
 from tousu_shared.deadletter import FailedRecord
+from tousu_shared.deadlines import REGULATORY
+from tousu_shared.logging import get_logger
 from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.retry import Backoff
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
 Clock = Callable[[], datetime]
+log = get_logger("tousu.escalation.bootstrap")
 
 
 def _utcnow() -> datetime:
@@ -40,9 +43,17 @@ def load_policies(esc: EscalationSettings) -> Policies:
         major_threshold=esc.major_threshold,
         window=timedelta(days=esc.cluster_window_days),
     )
+    clock_policy = load_clock_policy(path=esc.clock_policy_path)
+    terms = clock_policy.regulatory_terms()
+    if terms != REGULATORY:  # intake answers `due_at` by the legal terms; the clocks would warn on others
+        log.warning(
+            "the clock policy's regulatory clock differs from the legal terms intake's due_at uses",
+            policy=str(terms),
+            legal=str(REGULATORY),
+        )
     return Policies(
         policy=load_policy(path=esc.policy_path),
-        clock_policy=load_clock_policy(path=esc.clock_policy_path),
+        clock_policy=clock_policy,
         rules=rules,
         urgent_queues=esc.urgent_queues,
     )

@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tousu_shared.calendar import CHINA
-from tousu_shared.deadlines import Basis, Counting
+from tousu_shared.deadlines import Basis, Counting, RegulatoryTerms
 
 ClockKind = Literal["regulatory", "first_contact", "response"]
 Requirement = Literal["reason", "approver"]
@@ -105,6 +105,14 @@ class ClockPolicy(Strict):
     def counting(self, kind: ClockKind) -> Counting:
         """How a clock of this kind counts its days: as set, else civil_code (regulatory) or elapsed."""
         return self.clocks[kind].counting or ("civil_code" if kind == "regulatory" else "elapsed")
+
+    def regulatory_terms(self) -> RegulatoryTerms | None:
+        """The regulatory clock's days, extensions and counting (what intake's `due_at` must match)."""
+        rule = self.clocks.get("regulatory")
+        if rule is None or rule.days is None:
+            return None
+        totals = tuple(s.total_days for s in rule.extensions)
+        return RegulatoryTerms(days=rule.days, extensions=totals, counting=self.counting("regulatory"))
 
     def length(self, kind: ClockKind, *, extensions: int) -> int | None:
         """The clock's length in days after `extensions` extensions (None: the route gives the due time)."""
