@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tousu_escalation import events
-from tousu_escalation.adapters.cases import CaseRepository, Envelopes, Stored
+from tousu_escalation.adapters.cases import CaseRepository, Stored
 from tousu_escalation.adapters.incidents import IncidentRepository, StoredIncident
 from tousu_escalation.domain.case import Case
 from tousu_escalation.domain.incidents import (
@@ -25,6 +25,7 @@ from tousu_escalation.domain.policy import Policy
 from tousu_escalation.domain.routing import Routing
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
+from tousu_shared.cases import Envelopes
 from tousu_shared.events import ComplaintAnalyzed
 
 ATTEMPTS = 8  # optimistic-concurrency retries before the event is retried by the consumer

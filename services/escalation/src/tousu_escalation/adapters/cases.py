@@ -6,21 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from tousu_escalation.adapters.documents import from_document, to_document
 from tousu_escalation.domain.case import Case
 from tousu_escalation.domain.incidents import Neighbour
-from tousu_shared.events.base import EventData
-from tousu_shared.events.envelope import Envelope
-from tousu_shared.mongo import Document, journaled
+from tousu_shared.cases import CaseDocuments, Envelopes
+from tousu_shared.mongo import Document
 from tousu_shared.outbox import outbox_fields, outbox_push
-from tousu_shared.settings import Topics
-
-APPLIED_KEEP = 200  # recent event ids kept per case for effect-keyed idempotency
-Envelopes = list[Envelope[EventData]]
 
 
 @dataclass(frozen=True)
@@ -32,12 +26,8 @@ class Stored:
     applied: frozenset[str]
 
 
-class CaseRepository:
+class CaseRepository(CaseDocuments):
     """Speaks `Case`; every write is journaled, revision-checked and carries its events."""
-
-    def __init__(self, collection: AsyncCollection[Document], *, topics: Topics) -> None:
-        self._coll = journaled(collection)
-        self._topics = topics
 
     async def ensure_indexes(self) -> None:
         """The scanner's due range, the cluster lookup, the same-matter lookup, the overdue count."""
@@ -82,17 +72,15 @@ class CaseRepository:
         release_claim: bool = False,
     ) -> bool:
         """Replace the state if nobody changed it since it was loaded; False on a concurrent change."""
-        update: Document = {"$set": to_document(case, next_due_at=next_due_at), "$inc": {"rev": 1}}
-        if events:
-            push = outbox_push(events, topics=self._topics, now=now)
-            update["$set"].update(push["$set"])
-            update |= {"$push": push["$push"], "$min": push["$min"]}
-        if event_id:
-            update.setdefault("$push", {})["applied"] = {"$each": [event_id], "$slice": -APPLIED_KEEP}
-        if release_claim:
-            update["$unset"] = {"claim_owner": "", "claim_until": ""}
-        result = await self._coll.update_one({"_id": case.complaint_id, "rev": stored.rev}, update)
-        return result.modified_count == 1
+        return await self.save_state(
+            complaint_id=case.complaint_id,
+            rev=stored.rev,
+            fields=to_document(case, next_due_at=next_due_at),
+            events=events,
+            now=now,
+            event_id=event_id,
+            release_claim=release_claim,
+        )
 
     async def neighbours(self, *, keys: list[str], since: datetime, until: datetime) -> list[Neighbour]:
         """Recent complaints sharing a cluster key: an index range per key, never a collection scan."""
@@ -147,20 +135,8 @@ class CaseRepository:
 
     async def claim_due(self, *, now: datetime, owner: str, lease: timedelta) -> Stored | None:
         """Atomically reserve one case whose clocks need attention (never two holders at a time)."""
-        doc = await self._coll.find_one_and_update(
-            {"next_due_at": {"$lte": now}, "$or": [{"claim_until": None}, {"claim_until": {"$lt": now}}]},
-            {"$set": {"claim_owner": owner, "claim_until": now + lease}},
-            projection={"outbox": 0},
-            sort=[("next_due_at", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
-        )
+        doc = await self.claim_due_document(now=now, owner=owner, lease=lease)
         return _stored(doc) if doc else None
-
-    async def release(self, *, complaint_id: str, owner: str) -> None:
-        """Give a claim back without changing the case."""
-        await self._coll.update_one(
-            {"_id": complaint_id, "claim_owner": owner}, {"$unset": {"claim_owner": "", "claim_until": ""}}
-        )
 
     async def count_overdue(self) -> int:
         """Complaints with a breached running clock."""

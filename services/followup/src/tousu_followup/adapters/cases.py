@@ -6,18 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from tousu_followup.domain.model import Case, Context
-from tousu_shared.events.base import EventData
-from tousu_shared.events.envelope import Envelope
-from tousu_shared.mongo import Document, journaled
-from tousu_shared.outbox import outbox_push
-from tousu_shared.settings import Topics
+from tousu_shared.cases import CaseDocuments, Envelopes
+from tousu_shared.mongo import Document
 
-APPLIED_KEEP = 200  # recent input event ids kept per case: effects are keyed by event id
 HIDDEN = {"outbox": 0, "applied": 0}
 
 
@@ -32,12 +27,8 @@ class Stored:
     contact: Document = field(default_factory=dict)
 
 
-class CaseRepository:
+class CaseRepository(CaseDocuments):
     """Speaks `Case`; state writes are journaled, revision-checked and carry their events."""
-
-    def __init__(self, collection: AsyncCollection[Document], *, topics: Topics) -> None:
-        self._coll = journaled(collection)
-        self._topics = topics
 
     async def ensure_indexes(self) -> None:
         """The scanner's deadline range, the worklist's due range, the blocked list."""
@@ -56,7 +47,7 @@ class CaseRepository:
         stored: Stored,
         case: Case,
         next_due_at: datetime | None,
-        events: list[Envelope[EventData]],
+        events: Envelopes,
         now: datetime,
         event_id: str | None = None,
         release_claim: bool = False,
@@ -70,22 +61,16 @@ class CaseRepository:
             "next_due_at": next_due_at,
             "survey_due_at": pending.due_at if pending else None,
         }
-        update: Document = {"$set": fields, "$inc": {"rev": 1}}
-        if events:
-            push = outbox_push(events, topics=self._topics, now=now)
-            update["$set"] |= push["$set"]
-            update |= {"$push": push["$push"], "$min": push["$min"]}
-        if event_id:
-            update.setdefault("$push", {})["applied"] = {"$each": [event_id], "$slice": -APPLIED_KEEP}
-        if release_claim:
-            update["$unset"] = {"claim_owner": "", "claim_until": ""}
-        try:
-            result = await self._coll.update_one(
-                {"_id": case.complaint_id, "rev": stored.rev}, update, upsert=stored.rev == 0
-            )
-        except DuplicateKeyError:  # a first write raced another one
-            return False
-        return result.upserted_id is not None or result.modified_count == 1
+        return await self.save_state(
+            complaint_id=case.complaint_id,
+            rev=stored.rev,
+            fields=fields,
+            events=events,
+            now=now,
+            event_id=event_id,
+            release_claim=release_claim,
+            create=stored.rev == 0,
+        )
 
     async def merge_context(
         self, *, complaint_id: str, customer_key: str, fields: Document, newer_than: tuple[str, Any] | None = None
@@ -104,20 +89,8 @@ class CaseRepository:
 
     async def claim_due(self, *, now: datetime, owner: str, lease: timedelta) -> Stored | None:
         """Atomically reserve one case whose deadline passed (never two holders at a time)."""
-        doc = await self._coll.find_one_and_update(
-            {"next_due_at": {"$lte": now}, "$or": [{"claim_until": None}, {"claim_until": {"$lt": now}}]},
-            {"$set": {"claim_owner": owner, "claim_until": now + lease}},
-            projection={"outbox": 0},
-            sort=[("next_due_at", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
-        )
+        doc = await self.claim_due_document(now=now, owner=owner, lease=lease)
         return stored_from(doc) if doc else None
-
-    async def release(self, *, complaint_id: str, owner: str) -> None:
-        """Give a claim back without changing the case."""
-        await self._coll.update_one(
-            {"_id": complaint_id, "claim_owner": owner}, {"$unset": {"claim_owner": "", "claim_until": ""}}
-        )
 
     async def due(self, *, now: datetime, channels: frozenset[str] | None, limit: int) -> list[Stored]:
         """Cases with a pending survey due by `now`, oldest due first (an index range on `survey_due_at`)."""
