@@ -35,6 +35,7 @@ from tousu_shared.events.intake import (
     Product,
     RegulatorInfo,
 )
+from tousu_shared.events.plan import ComplaintPlanUpdated, HandlingPlan, PlanGuidance, PlanStep, Replan
 from tousu_shared.events.registry import EVENT_TYPES, model_for
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "ComplaintAnalyzed",
     "ComplaintClosed",
     "ComplaintFeedbackReceived",
+    "ComplaintPlanUpdated",
     "ComplaintReceived",
     "ComplaintReopened",
     "ComplaintRouted",
@@ -55,16 +57,20 @@ __all__ = [
     "Evidence",
     "FollowupSatisfactionRecorded",
     "FollowupSurveyScheduled",
+    "HandlingPlan",
     "IncidentOpened",
     "IncidentUpdated",
     "MaskedCustomer",
     "MaskedRepresentative",
     "Matter",
     "MediaInfo",
+    "PlanGuidance",
+    "PlanStep",
     "Product",
     "ProfileLabel",
     "RegulatorInfo",
     "RepeatRisk",
+    "Replan",
     "RiskFactor",
     "Signal",
     "model_for",

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from tousu_shared.events.base import EventData
+from tousu_shared.events.plan import HandlingPlan
 
 ClockKind = Literal["regulatory", "first_contact", "response"]
 IncidentKind = Literal["group", "public_opinion"]
@@ -35,6 +36,11 @@ class ComplaintRouted(EventData):
     )
     policy_version: str = Field(description="Version of the routing policy.")
     routed_at: datetime = Field(description="When it was routed.")
+    plan: HandlingPlan | None = Field(
+        default=None,
+        description="(added 2026-12) The handling plan (处置方案) of this cycle as (re-)planned with this routing; "
+        "later changes travel on `complaint.plan_updated`.",
+    )
 
 
 class ComplaintSlaWarning(EventData):

@@ -22,6 +22,7 @@ from tousu_shared.events.intake import (
     ComplaintFeedbackReceived,
     ComplaintReceived,
 )
+from tousu_shared.events.plan import ComplaintPlanUpdated
 
 _MODELS: tuple[type[EventData], ...] = (
     ComplaintReceived,
@@ -31,6 +32,7 @@ _MODELS: tuple[type[EventData], ...] = (
     ComplaintRouted,
     ComplaintSlaWarning,
     ComplaintSlaBreached,
+    ComplaintPlanUpdated,
     IncidentOpened,
     IncidentUpdated,
     FollowupSurveyScheduled,

@@ -12,6 +12,7 @@ from tousu_escalation.domain.clock_policy import ClockKind, ClockPolicy
 from tousu_escalation.domain.policy import Policy, Target
 from tousu_escalation.domain.routing import Routing
 from tousu_shared.events import ComplaintActionRecorded, ComplaintAnalyzed
+from tousu_shared.events.plan import HandlingPlan
 
 CaseStatus = Literal["open", "resolved", "withdrawn"]
 CLOSING_ACTIONS: dict[str, CaseStatus] = {"resolved": "resolved", "withdrawn": "withdrawn"}
@@ -36,6 +37,13 @@ class Case(BaseModel):
     merged: list[str] = Field(default_factory=list, description="Same-matter repeats merged into this one.")
     pending_actions: list[ComplaintActionRecorded] = Field(
         default_factory=list, description="Actions that arrived before the analysis (applied when it does)."
+    )
+    pending_event_ids: dict[str, str] = Field(
+        default_factory=dict, description="Event id (ce_id) of each pending action, by its action_id."
+    )
+    plan: HandlingPlan | None = Field(default=None, description="The handling plan of the current cycle.")
+    followup_due_at: datetime | None = Field(
+        default=None, description="End of the current cycle's follow-up window, once the survey is scheduled."
     )
 
     def clock(self, kind: ClockKind) -> clk.Clock | None:
