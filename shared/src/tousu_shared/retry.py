@@ -21,6 +21,10 @@ class PermanentError(Exception):
     """The event itself is wrong (bad payload, impossible state): dead-letter it, do not retry."""
 
 
+class ConcurrentChange(Exception):
+    """A document kept changing between read and revision-checked write (transient: retried with backoff)."""
+
+
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionFailure,
     ServerSelectionTimeoutError,

@@ -54,6 +54,7 @@ from tousu_shared.events import (
     Product,
     RegulatorInfo,
 )
+from tousu_shared.events.analysis import matter_key
 
 ANALYZER_VERSION = "evaluate"
 EVAL_KEY = b"tousu-evaluate"
@@ -257,9 +258,9 @@ class _Replay:
         prep = prepare(complaint=complaint, rules=self.rules)
         key, now = complaint.customer_key, complaint.received_at
         phone = complaint.representative.phone_key if complaint.representative else None
-        matter_key = f"{complaint.product.line}|{prep.product_type or '-'}|{prep.cause}"
+        matter = matter_key(product_line=complaint.product.line, product_type=prep.product_type, cause=prep.cause)
         similar = self.index.lookup(
-            customer_key=key, signature=prep.signature, now=now, phone_key=phone, matter_key=matter_key
+            customer_key=key, signature=prep.signature, now=now, phone_key=phone, matter_key=matter
         )
         history = CustomerHistory(customer_key=key, items=self.histories.get(key, []))
         analysis = analyze(
@@ -278,7 +279,7 @@ class _Replay:
             received_at=now,
             signature=prep.signature,
             phone_key=phone,
-            matter_key=_matter_key(analysis),
+            matter_key=analysis.matter.key,
         )
         return _result(
             position,
@@ -289,11 +290,6 @@ class _Replay:
             routing.reasons,
             primary_label(analysis.profile, self.rules),
         )
-
-
-def _matter_key(analysis: ComplaintAnalyzed) -> str:
-    m = analysis.matter
-    return f"{m.product_line}|{m.product_type or '-'}|{m.cause}"
 
 
 def _result(

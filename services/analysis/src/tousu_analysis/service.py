@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from tousu_analysis.domain.analyze import Prepared, analyze, prepare
@@ -15,10 +14,11 @@ from tousu_analysis.domain.rules import Rules
 from tousu_analysis.domain.templates import SimilarTemplates, TemplateCandidate, similar_templates
 from tousu_analysis.domain.updates import HistoryFact, changes_history
 from tousu_analysis.metrics import AnalysisMetrics
+from tousu_shared.clock import Clock, stable_event_id, utc_now
 from tousu_shared.events import ComplaintAnalyzed, ComplaintReceived, Envelope, EventData
+from tousu_shared.events.analysis import matter_key
 
 SOURCE = "tousu/analysis"
-EVENT_NAMESPACE = uuid.UUID("6f1f6a52-57c5-4d4e-9a43-7d1c2b0e4a10")
 Outcome = Literal["analyzed", "applied", "duplicate", "no_effect"]
 
 
@@ -82,18 +82,9 @@ class Limits:
     matter_window: timedelta = timedelta(days=7)
 
 
-def matter_key(*, product_line: str, product_type: str | None, cause: str) -> str:
-    """Clustering key of a matter across customers (as `tousu evaluate` keys it)."""
-    return f"{product_line}|{product_type or '-'}|{cause}"
-
-
 def analyzed_event_id(complaint_id: str) -> str:
     """Stable `ce_id` of a complaint's analysis: a re-published copy carries the same id."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"complaint.analyzed:{complaint_id}"))
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+    return stable_event_id(SOURCE, "complaint.analyzed", complaint_id)
 
 
 class AnalysisService:
@@ -109,7 +100,7 @@ class AnalysisService:
         analyzer_version: str,
         limits: Limits = Limits(),
         notify: Callable[[], None] = lambda: None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utc_now,
     ) -> None:
         self._complaints = complaints
         self._templates = templates

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -20,6 +19,7 @@ from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier, NullNotifier, WebhookNotifier
 from tousu_escalation.scanner import ClockScanner
 from tousu_escalation.service import EscalationService, Policies
+from tousu_shared.clock import Clock, utc_now
 from tousu_shared.deadletter import FailedRecord
 from tousu_shared.deadlines import REGULATORY
 from tousu_shared.logging import get_logger
@@ -28,12 +28,7 @@ from tousu_shared.retry import Backoff
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
-Clock = Callable[[], datetime]
 log = get_logger("tousu.escalation.bootstrap")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def load_policies(esc: EscalationSettings) -> Policies:
@@ -94,7 +89,7 @@ def create_app(
     *,
     escalation: EscalationSettings | None = None,
     notifier: Notifier | None = None,
-    now: Clock = _utcnow,
+    now: Clock = utc_now,
 ) -> FastAPI:
     """Build the escalation service app (policies are validated here, before anything starts)."""
     esc = escalation or EscalationSettings()

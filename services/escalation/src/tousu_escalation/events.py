@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -10,6 +9,7 @@ from tousu_escalation.domain.case import Case
 from tousu_escalation.domain.clock_policy import ClockPolicy
 from tousu_escalation.domain.clocks import Alert, Breached
 from tousu_escalation.domain.incidents import IncidentView, growth_per_day
+from tousu_shared.clock import stable_event_id
 from tousu_shared.events import (
     ComplaintRouted,
     ComplaintSlaBreached,
@@ -21,12 +21,11 @@ from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope
 
 SOURCE = "tousu/escalation"
-NAMESPACE = uuid.UUID("6f1d3c1e-2b1a-4c55-9d0e-7a8e5b3f0c21")
 
 
 def event_id(*parts: object) -> str:
     """A stable id for the event caused by `parts` (same cause → same `ce_id`)."""
-    return str(uuid.uuid5(NAMESPACE, "\n".join(str(p) for p in parts)))
+    return stable_event_id(SOURCE, *parts)
 
 
 def wrap(data: EventData, *, id_parts: tuple[object, ...], time: datetime) -> Envelope[EventData]:

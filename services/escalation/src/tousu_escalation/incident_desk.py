@@ -27,13 +27,10 @@ from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
 from tousu_shared.cases import Envelopes
 from tousu_shared.events import ComplaintAnalyzed
+from tousu_shared.retry import ConcurrentChange
 
 ATTEMPTS = 8  # optimistic-concurrency retries before the event is retried by the consumer
 Change = tuple[Stored, Case, Envelopes]
-
-
-class ConcurrentChange(RuntimeError):
-    """Another writer kept changing the same document; the consumer retries the event."""
 
 
 @dataclass(frozen=True)

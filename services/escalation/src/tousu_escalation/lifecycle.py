@@ -10,11 +10,11 @@ from tousu_escalation.adapters.cases import CaseRepository, Stored
 from tousu_escalation.domain import clocks as clk
 from tousu_escalation.domain.case import Case, apply_action, cycle_clocks, next_tier
 from tousu_escalation.domain.routing import RoutingContext, route
-from tousu_escalation.incident_desk import ATTEMPTS, ConcurrentChange
+from tousu_escalation.incident_desk import ATTEMPTS
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.service import Policies
 from tousu_shared.events import ComplaintActionRecorded, ComplaintReopened
-from tousu_shared.retry import PermanentError
+from tousu_shared.retry import ConcurrentChange, PermanentError
 
 
 class CaseNotRouted(RuntimeError):

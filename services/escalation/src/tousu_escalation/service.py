@@ -23,12 +23,13 @@ from tousu_escalation.domain.incidents import (
 )
 from tousu_escalation.domain.policy import Policy
 from tousu_escalation.domain.routing import Routing, RoutingContext, route
-from tousu_escalation.incident_desk import ATTEMPTS, ConcurrentChange, IncidentDesk, Placement
+from tousu_escalation.incident_desk import ATTEMPTS, IncidentDesk, Placement
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
 from tousu_shared.calendar import add_working_days
 from tousu_shared.events import ComplaintAnalyzed
 from tousu_shared.logging import get_logger
+from tousu_shared.retry import ConcurrentChange
 
 log = get_logger("tousu.escalation.service")
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from tousu_followup import auth, routes
-from tousu_followup.adapters.api_keys import ApiKeyReader
+from tousu_followup import routes
 from tousu_followup.adapters.cases import CaseRepository
 from tousu_followup.config import FollowupSettings
 from tousu_followup.domain.rules import FollowupRules
@@ -17,20 +14,20 @@ from tousu_followup.handlers import build_handlers
 from tousu_followup.metrics import FollowupMetrics
 from tousu_followup.scanner import DeadlineScanner
 from tousu_followup.service import FollowupService
+from tousu_shared import auth
+from tousu_shared.apikey_store import open_key_store
+from tousu_shared.auth import Authenticator
+from tousu_shared.clock import Clock, utc_now
 from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
-Clock = Callable[[], datetime]
 DESCRIPTION = (
     "Satisfaction follow-up (回访): surveys scheduled in working days after each decision, answers that close or "
     "reopen the complaint, closure with root cause and remediation (溯源整改). "
-    "Auth: `Authorization: Bearer <api key>` (intake's keys, scope `complaints:read`). Errors: RFC 9457."
+    "Auth: `Authorization: Bearer <api key>` (keys provisioned by `tousu keys` into follow-up's own collection; "
+    "scope `complaints:read`). Errors: RFC 9457."
 )
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -38,7 +35,7 @@ class Followup:
     """What the routes use, built once per process in the lifespan."""
 
     cases: CaseRepository
-    keys: ApiKeyReader
+    authenticator: Authenticator
     rules: FollowupRules
     now: Clock
     limit: int
@@ -70,22 +67,31 @@ async def wire(runtime: Runtime, *, config: FollowupSettings, metrics: FollowupM
         gauge_interval_s=config.gauge_interval_s,
     )
     runtime.background(scanner.run)
-    keys = ApiKeyReader(runtime.db[config.api_keys_collection])
-    return Followup(cases=cases, keys=keys, rules=rules, now=now, limit=config.worklist_limit)
+    authenticator = await _authenticator(runtime, config)
+    return Followup(cases=cases, authenticator=authenticator, rules=rules, now=now, limit=config.worklist_limit)
+
+
+async def _authenticator(runtime: Runtime, config: FollowupSettings) -> Authenticator:
+    """Keys from follow-up's own collection (`followup_api_keys`), cached and rate-limited like intake's."""
+    keys = await open_key_store(runtime, dev_api_key=config.dev_api_key)
+    return Authenticator(
+        keys=keys, rate_per_s=config.rate_limit_per_s, burst=config.rate_limit_burst, cache_s=config.api_key_cache_s
+    )
 
 
 def create_app(
-    settings: Settings | None = None, *, followup: FollowupSettings | None = None, now: Clock = _utcnow
+    settings: Settings | None = None, *, followup: FollowupSettings | None = None, now: Clock = utc_now
 ) -> FastAPI:
     """Build the follow-up service app (tests pass their own settings slices and clock)."""
     settings = settings or Settings.load("followup")
-    config = followup or FollowupSettings()
+    config = (followup or FollowupSettings()).checked(environment=settings.service.environment)
     service_metrics = ServiceMetrics(service="followup")
     metrics = FollowupMetrics(service_metrics.registry)
     apps: list[FastAPI] = []
 
     async def setup(runtime: Runtime) -> None:
-        apps[0].state.followup = await wire(runtime, config=config, metrics=metrics, now=now)
+        apps[0].state.followup = wired = await wire(runtime, config=config, metrics=metrics, now=now)
+        apps[0].state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
 
     app = build_app(
         settings, title="tousu follow-up 回访", setup=setup, description=DESCRIPTION, metrics=service_metrics

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from tousu_followup.domain.model import AnswerRecorded, Case, Closed, Fact, Reopened, SurveyScheduled
+from tousu_shared.clock import stable_event_id
 from tousu_shared.events import (
     ComplaintClosed,
     ComplaintReopened,
@@ -16,12 +16,11 @@ from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope
 
 SOURCE = "tousu/followup"
-NAMESPACE = uuid.UUID("0b7e4c2a-5d3f-4e61-a8c9-3f2d1e6b7a90")
 
 
 def event_id(*parts: object) -> str:
     """A stable id for the event caused by `parts` (same cause → same `ce_id`)."""
-    return str(uuid.uuid5(NAMESPACE, "\n".join(str(p) for p in parts)))
+    return stable_event_id(SOURCE, *parts)
 
 
 def _payload(fact: Fact, *, ids: dict[str, str]) -> EventData | None:

@@ -20,15 +20,11 @@ from tousu_shared.events import (
     ComplaintRouted,
 )
 from tousu_shared.logging import get_logger
-from tousu_shared.retry import PermanentError
+from tousu_shared.retry import ConcurrentChange, PermanentError
 
 log = get_logger("tousu.followup.service")
 ATTEMPTS = 8
 Step = Callable[[Stored], Decision]
-
-
-class ConcurrentChange(RuntimeError):
-    """The case kept changing between read and write (transient: the consumer retries with backoff)."""
 
 
 class FollowupService:

@@ -8,26 +8,23 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from tousu_intake import problems
-from tousu_intake.adapters.api_keys import ApiKeyRepository
 from tousu_intake.adapters.complaints import ComplaintRepository
 from tousu_intake.adapters.incidents import IncidentRepository
 from tousu_intake.adapters.reports import ReportRepository
-from tousu_intake.auth import Authenticator
-from tousu_intake.auth_model import CHANNELS, SCOPES, ApiKey, hash_key
 from tousu_intake.config import IntakeSettings
 from tousu_intake.metrics import IntakeMetrics, RequestMetrics
 from tousu_intake.pii import PiiCipher
 from tousu_intake.readmodel import ReadModel
 from tousu_intake.reporting import Reports
 from tousu_intake.routes import complaints, incidents, reports
-from tousu_intake.service import IntakeService, utc_now
+from tousu_intake.service import IntakeService
 from tousu_intake.views import Views
-from tousu_shared.logging import get_logger
+from tousu_shared.apikey_store import open_key_store
+from tousu_shared.auth import Authenticator
+from tousu_shared.clock import utc_now
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
-log = get_logger("tousu.intake")
-DEV_KEY_ID = "key_dev"
 DESCRIPTION = (
     "Channel systems register complaints (投诉受理) here; handlers record actions and follow-up answers; "
     "everyone reads the current view fed by analysis, escalation and follow-up. "
@@ -45,33 +42,18 @@ class Intake:
     reports: Reports
 
 
-async def upsert_dev_key(keys: ApiKeyRepository, *, secret: str) -> None:
-    """Development/test: the key from TOUSU_DEV_API_KEY gets every scope and channel (stored hashed)."""
-    key = ApiKey(
-        key_id=DEV_KEY_ID,
-        name="development key (tousu dev)",
-        channels=frozenset(CHANNELS),
-        scopes=frozenset(SCOPES),
-        read_all=True,
-    )
-    await keys.save(key, key_hash=hash_key(secret))
-    log.info("development API key installed", key_id=DEV_KEY_ID)
-
-
 async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetrics) -> Intake:
     """Indexes, the dev key, the outbox relay and the read-model consumer; returns what routes need."""
     settings = runtime.settings
     complaints_repo = ComplaintRepository(runtime.db[runtime.collection_name("complaints")])
     incidents_repo = IncidentRepository(runtime.db[runtime.collection_name("incidents")])
-    keys = ApiKeyRepository(runtime.db[runtime.collection_name("api_keys")])
     report_repo = ReportRepository(
         complaints=runtime.db[runtime.collection_name("complaints")],
         incidents=runtime.db[runtime.collection_name("incidents")],
     )
-    for repo in (complaints_repo, incidents_repo, keys, report_repo):
+    for repo in (complaints_repo, incidents_repo, report_repo):
         await repo.ensure_indexes()
-    if config.dev_api_key and settings.service.environment != "production":
-        await upsert_dev_key(keys, secret=config.dev_api_key)
+    keys = await open_key_store(runtime, dev_api_key=config.dev_api_key)
     relay = await runtime.outbox(runtime.collection_name("complaints"))
     cipher = PiiCipher(config.pii_key)
     secret = settings.service.customer_key_secret
@@ -104,7 +86,8 @@ def create_app(settings: Settings | None = None, *, intake: IntakeSettings | Non
     apps: list[FastAPI] = []
 
     async def setup(runtime: Runtime) -> None:
-        apps[0].state.intake = await wire(runtime, config=config, metrics=metrics)
+        apps[0].state.intake = wired = await wire(runtime, config=config, metrics=metrics)
+        apps[0].state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
 
     app = build_app(settings, title="tousu intake 投诉受理", setup=setup, description=DESCRIPTION, metrics=metrics)
     apps.append(app)

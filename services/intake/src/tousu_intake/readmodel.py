@@ -12,13 +12,9 @@ from tousu_shared.events import Envelope, EventData
 from tousu_shared.events.escalation import IncidentEvent
 from tousu_shared.handlers import EventHandlers, Handler, OnEvent
 from tousu_shared.logging import get_logger
-from tousu_shared.retry import PermanentError
+from tousu_shared.retry import ConcurrentChange, PermanentError
 
 log = get_logger("tousu.intake.readmodel")
-
-
-class ConcurrentChange(Exception):
-    """The complaint changed between read and write too often (transient: retried with backoff)."""
 
 
 class ReadModel:

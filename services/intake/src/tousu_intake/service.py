@@ -11,8 +11,6 @@ from typing import Any
 
 from tousu_intake import records, timeline
 from tousu_intake.adapters.complaints import ComplaintRepository, DuplicateComplaint
-from tousu_intake.auth import Forbidden
-from tousu_intake.auth_model import ApiKey
 from tousu_intake.domain import deadlines, masking
 from tousu_intake.domain.actions import ActionRequest, CaseState, check_feedback, decide
 from tousu_intake.domain.errors import ActionRejected, FieldError, InvalidInput
@@ -21,6 +19,9 @@ from tousu_intake.domain.keys import customer_key
 from tousu_intake.metrics import IntakeMetrics
 from tousu_intake.pii import PiiCipher
 from tousu_intake.schemas import ActionCreate, ComplaintCreate, FeedbackCreate
+from tousu_shared.apikeys import ApiKey
+from tousu_shared.auth import Forbidden
+from tousu_shared.clock import Clock, utc_now
 from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import ComplaintActionRecorded, ComplaintFeedbackReceived, Envelope, EventData
 from tousu_shared.logging import get_logger
@@ -29,7 +30,6 @@ from tousu_shared.outbox import outbox_fields, outbox_push
 from tousu_shared.settings import Topics
 
 log = get_logger("tousu.intake.service")
-Clock = Callable[[], datetime]
 TEXT_FIELDS = ("note", "decision", "remedy", "root_cause", "remediation", "reason")
 
 
@@ -43,12 +43,6 @@ class IdempotencyConflict(Exception):
 
 class ConcurrentUpdate(Exception):
     """The complaint kept changing under us; the caller may retry (→ 409)."""
-
-
-def utc_now() -> datetime:
-    """Now in UTC, at the database's millisecond precision."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _ms(value: datetime) -> datetime:

@@ -68,6 +68,11 @@ class ProfileLabel(Model):
     reasons: list[str] = Field(default_factory=list, description="Why.")
 
 
+def matter_key(*, product_line: str, product_type: str | None, cause: str) -> str:
+    """The one key of a matter across customers: product line, product type and cause (`line|type|cause`)."""
+    return f"{product_line}|{product_type or '-'}|{cause}"
+
+
 class Matter(Model):
     """What the complaint is about, without the text: lets services cluster the same matter."""
 
@@ -82,6 +87,11 @@ class Matter(Model):
         default=None,
         description="Digest of the masked policy or account number: equal when complaints concern the same contract.",
     )
+
+    @property
+    def key(self) -> str:
+        """The matter's key across customers (`matter_key`)."""
+        return matter_key(product_line=self.product_line, product_type=self.product_type, cause=self.cause)
 
 
 class ComplaintAnalyzed(EventData):

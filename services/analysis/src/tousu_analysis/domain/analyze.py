@@ -32,11 +32,6 @@ class Prepared:
     contract_key: str | None
     signature: matters.TextSignature
 
-    @property
-    def matter_key(self) -> str:
-        """Clustering key of the matter: product type and cause."""
-        return f"{self.product_type or '-'}|{self.cause}"
-
 
 def prepare(*, complaint: ComplaintReceived, rules: Rules) -> Prepared:
     """Normalise the text, then derive product type, cause, contract key and MinHash signature."""

@@ -86,7 +86,7 @@ class Decision(Frozen):
 
 def cluster_keys(matter: Matter) -> list[str]:
     """Keys that make two complaints the same matter: product type + cause, or a shared text-signature band."""
-    keys = [f"m:{matter.product_line}|{matter.product_type}|{matter.cause}"] if matter.product_type else []
+    keys = [f"m:{matter.key}"] if matter.product_type else []
     return keys + [f"s:{band}" for band in matter.signature]
 
 

@@ -21,7 +21,7 @@ from tousu_intake.schemas import (
     Problem,
     Rfc3339,
 )
-from tousu_intake.service import utc_now
+from tousu_shared.clock import utc_now
 from tousu_shared.events.base import Channel
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints 投诉"])
