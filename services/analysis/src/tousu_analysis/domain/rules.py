@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from tousu_analysis.domain.lexicon import Lexicon
 from tousu_analysis.domain.text import Segmenter, TextRules
+from tousu_shared.rulesfile import RulesFileError, Strict, load_file, parse_file
 
 DimensionName = Literal["subject", "substance", "environment", "process", "feedback"]
 
 
-class RulesError(ValueError):
+class RulesError(RulesFileError):
     """The rules file is missing, unreadable or invalid."""
-
-
-class Strict(BaseModel):
-    """Rules-file section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ContextPolicy(Strict):
@@ -317,27 +310,9 @@ def _alternation(patterns: list[str], normalise: Any) -> re.Pattern[str]:
 
 def parse_rules(*, text: str, source: str = "<rules>") -> Rules:
     """Validate rules from YAML text; raise `RulesError` naming the source and the problem."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise RulesError(f"{source}: expected a mapping at the top level")
-    try:
-        return Rules.model_validate(data)
-    except ValidationError as exc:
-        raise RulesError(f"{source}: invalid rules:\n{exc}") from exc
-    except (re.error, ValueError) as exc:
-        raise RulesError(f"{source}: invalid rules: {exc}") from exc
+    return parse_file(Rules, text=text, source=source, what="rules", error=RulesError)
 
 
 def load_rules(*, path: Path | None = None) -> Rules:
     """Load a rules file (the packaged default when `path` is None)."""
-    if path is None:
-        resource = resources.files("tousu_analysis.rules").joinpath("default.yaml")
-        return parse_rules(text=resource.read_text(encoding="utf-8"), source="default.yaml")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read rules file: {exc}") from exc
-    return parse_rules(text=text, source=str(path))
+    return load_file(Rules, path=path, package="tousu_analysis.rules", what="rules", error=RulesError)

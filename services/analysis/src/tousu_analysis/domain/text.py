@@ -13,14 +13,12 @@ import zhconv
 with warnings.catch_warnings():  # jieba 0.42 compiles regexes with invalid escapes
     warnings.simplefilter("ignore", DeprecationWarning)
     import jieba
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, field_validator
+
+from tousu_shared.rulesfile import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NegationRules(_Strict):
+class NegationRules(Strict):
     """Negation cues before (or after) a keyword inside its clause."""
 
     cues: list[str]
@@ -31,7 +29,7 @@ class NegationRules(_Strict):
     post_window: int = 6
 
 
-class HypotheticalRules(_Strict):
+class HypotheticalRules(Strict):
     """Conditional markers (如果 … 就): the antecedent is only supposed."""
 
     markers: list[str]
@@ -39,7 +37,7 @@ class HypotheticalRules(_Strict):
     threat_markers: list[str] = Field(default_factory=list)
 
 
-class QuoteRules(_Strict):
+class QuoteRules(Strict):
     """Quotation pairs and the cues that tell who is quoted."""
 
     pairs: list[str]
@@ -55,7 +53,7 @@ class QuoteRules(_Strict):
         return value
 
 
-class TextRules(_Strict):
+class TextRules(Strict):
     """The `text` section of the rules file."""
 
     homophones: dict[str, str] = Field(default_factory=dict)

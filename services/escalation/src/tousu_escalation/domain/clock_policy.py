@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta, timezone, tzinfo
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from tousu_shared.calendar import CHINA
 from tousu_shared.deadlines import Basis, Counting, RegulatoryTerms
+from tousu_shared.rulesfile import RulesFileError, Strict, load_file, parse_file
 
 ClockKind = Literal["regulatory", "first_contact", "response"]
 Requirement = Literal["reason", "approver"]
 
 
-class ClockPolicyError(ValueError):
+class ClockPolicyError(RulesFileError):
     """The clock policy file is missing, unreadable or invalid."""
-
-
-class Strict(BaseModel):
-    """Policy-file section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ExtensionStep(Strict):
@@ -122,21 +115,11 @@ class ClockPolicy(Strict):
 
 def parse_clock_policy(*, text: str, source: str = "<clocks>") -> ClockPolicy:
     """Validate a clock policy from YAML text; raise `ClockPolicyError` naming the source."""
-    try:
-        data = yaml.safe_load(text)
-        return ClockPolicy.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ClockPolicyError(f"{source}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        raise ClockPolicyError(f"{source}: invalid clock policy:\n{exc}") from exc
+    return parse_file(ClockPolicy, text=text, source=source, what="clock policy", error=ClockPolicyError)
 
 
 def load_clock_policy(*, path: Path | None = None) -> ClockPolicy:
     """Load a clock policy file (the packaged default when `path` is None)."""
-    if path is None:
-        text = resources.files("tousu_escalation.clocks").joinpath("default.yaml").read_text(encoding="utf-8")
-        return parse_clock_policy(text=text, source="clocks/default.yaml")
-    try:
-        return parse_clock_policy(text=path.read_text(encoding="utf-8"), source=str(path))
-    except OSError as exc:
-        raise ClockPolicyError(f"{path}: cannot read clock policy: {exc}") from exc
+    return load_file(
+        ClockPolicy, path=path, package="tousu_escalation.clocks", what="clock policy", error=ClockPolicyError
+    )

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
+
+from tousu_shared.rulesfile import RulesFileError, Strict, load_file, parse_file
 
 
-class PolicyError(ValueError):
+class PolicyError(RulesFileError):
     """The routing policy file is missing, unreadable or invalid."""
-
-
-class Strict(BaseModel):
-    """Policy-file section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Target(Strict):
@@ -121,25 +115,9 @@ class Policy(Strict):
 
 def parse_policy(*, text: str, source: str = "<policy>") -> Policy:
     """Validate a policy from YAML text; raise `PolicyError` naming the source and the problem."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PolicyError(f"{source}: expected a mapping at the top level")
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        raise PolicyError(f"{source}: invalid routing policy:\n{exc}") from exc
+    return parse_file(Policy, text=text, source=source, what="routing policy", error=PolicyError)
 
 
 def load_policy(*, path: Path | None = None) -> Policy:
     """Load a policy file (the packaged default when `path` is None)."""
-    if path is None:
-        resource = resources.files("tousu_escalation.policy").joinpath("default.yaml")
-        return parse_policy(text=resource.read_text(encoding="utf-8"), source="default.yaml")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read policy file: {exc}") from exc
-    return parse_policy(text=text, source=str(path))
+    return load_file(Policy, path=path, package="tousu_escalation.policy", what="policy", error=PolicyError)
