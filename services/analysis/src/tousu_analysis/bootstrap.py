@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -15,7 +16,7 @@ from tousu_analysis.handlers import handlers
 from tousu_analysis.metrics import AnalysisMetrics
 from tousu_analysis.service import AnalysisService, Limits
 from tousu_shared.logging import configure_logging
-from tousu_shared.runtime import Runtime, Setup, build_app
+from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
 DESCRIPTION = (
@@ -35,31 +36,38 @@ def limits_of(config: AnalysisSettings) -> Limits:
     )
 
 
-def wiring(*, config: AnalysisSettings, rules: Rules, metrics: AnalysisMetrics) -> Setup:
-    """The lifespan setup: indexes, the outbox relay and the consumer of intake and follow-up events."""
-
-    async def setup(runtime: Runtime) -> None:
-        collection = runtime.db[runtime.collection_name(COLLECTION)]
-        complaints = MongoComplaints(collection, topics=runtime.topics)
-        await complaints.ensure_indexes()
-        relay = await runtime.outbox(runtime.collection_name(COLLECTION))
-        service = AnalysisService(
-            complaints=complaints,
-            templates=MongoTemplateIndex(collection),
-            rules=rules,
-            metrics=metrics,
-            analyzer_version=config.analyzer_version,
-            limits=limits_of(config),
-            notify=relay.notify,
-        )
-        topics = runtime.topics
-        runtime.consume(topics=[topics.intake, topics.followup], handlers=handlers(service), ledger=False)
-
-    return setup
+CoreFactory = Callable[[Runtime], Awaitable[AnalysisService]]
 
 
-def create_app(settings: Settings | None = None, *, analysis: AnalysisSettings | None = None) -> FastAPI:
-    """Build the analysis service app; a missing or invalid rules file refuses to start (`RulesError`)."""
+async def prepare_core(
+    runtime: Runtime, *, config: AnalysisSettings, rules: Rules, metrics: AnalysisMetrics
+) -> AnalysisService:
+    """The core: its outbound adapters (the complaints store and template index, the outbox relay) and the service."""
+    collection = runtime.db[runtime.collection_name(COLLECTION)]
+    complaints = MongoComplaints(collection, topics=runtime.topics)
+    await complaints.ensure_indexes()
+    relay = await runtime.outbox(runtime.collection_name(COLLECTION))
+    return AnalysisService(
+        complaints=complaints,
+        templates=MongoTemplateIndex(collection),
+        rules=rules,
+        metrics=metrics,
+        analyzer_version=config.analyzer_version,
+        limits=limits_of(config),
+        notify=relay.notify,
+    )
+
+
+def prepare_inbound(runtime: Runtime, *, service: AnalysisService) -> None:
+    """The inbound adapters that drive the core: the consumer of intake and follow-up events."""
+    topics = runtime.topics
+    runtime.consume(topics=[topics.intake, topics.followup], handlers=handlers(service), ledger=False)
+
+
+def create_app(
+    settings: Settings | None = None, *, analysis: AnalysisSettings | None = None, core: CoreFactory | None = None
+) -> FastAPI:
+    """The app: core (or `core`, a test's override), then inbound adapters; a bad rules file refuses to start."""
     settings = settings or Settings.load("analysis")
     config = analysis or AnalysisSettings()
     s = settings.service
@@ -67,10 +75,11 @@ def create_app(settings: Settings | None = None, *, analysis: AnalysisSettings |
     configure_logging(service=s.name, level=s.log_level, json=s.log_json, file=s.log_file)
     rules = load_configured_rules(config.rules)
     metrics = AnalysisMetrics(service=settings.service.name)
-    return build_app(
-        settings,
-        title="tousu analysis",
-        description=DESCRIPTION,
-        setup=wiring(config=config, rules=rules, metrics=metrics),
-        metrics=metrics,
-    )
+
+    async def default_core(runtime: Runtime) -> AnalysisService:
+        return await prepare_core(runtime, config=config, rules=rules, metrics=metrics)
+
+    async def setup(runtime: Runtime) -> None:
+        prepare_inbound(runtime, service=await (core or default_core)(runtime))
+
+    return build_app(settings, title="tousu analysis", description=DESCRIPTION, setup=setup, metrics=metrics)
