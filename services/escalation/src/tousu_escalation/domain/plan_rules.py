@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from tousu_shared.events.plan import GuidanceKind
+from tousu_shared.rulesfile import RulesFileError, Strict, load_file, parse_file
 
 Completion = Literal[
     "acknowledged",
@@ -25,14 +24,8 @@ Completion = Literal[
 DueClock = Literal["first_contact", "response"]
 
 
-class PlanRulesError(ValueError):
+class PlanRulesError(RulesFileError):
     """The plan rules file is missing, unreadable or invalid."""
-
-
-class Strict(BaseModel):
-    """Rules-file section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class StepDue(Strict):
@@ -139,25 +132,9 @@ def check_routes(rules: PlanRules, *, known: set[str], source: str = "plan rules
 
 def parse_plan_rules(*, text: str, source: str = "<plan>") -> PlanRules:
     """Validate plan rules from YAML text; raise `PlanRulesError` naming the source and the problem."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PlanRulesError(f"{source}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PlanRulesError(f"{source}: expected a mapping at the top level")
-    try:
-        return PlanRules.model_validate(data)
-    except ValidationError as exc:
-        raise PlanRulesError(f"{source}: invalid plan rules:\n{exc}") from exc
+    return parse_file(PlanRules, text=text, source=source, what="plan rules", error=PlanRulesError)
 
 
 def load_plan_rules(*, path: Path | None = None) -> PlanRules:
     """Load a plan rules file (the packaged default when `path` is None)."""
-    if path is None:
-        resource = resources.files("tousu_escalation.plan").joinpath("default.yaml")
-        return parse_plan_rules(text=resource.read_text(encoding="utf-8"), source="plan/default.yaml")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanRulesError(f"{path}: cannot read plan rules: {exc}") from exc
-    return parse_plan_rules(text=text, source=str(path))
+    return load_file(PlanRules, path=path, package="tousu_escalation.plan", what="plan rules", error=PlanRulesError)
