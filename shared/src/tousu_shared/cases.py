@@ -79,9 +79,16 @@ class CaseDocuments:
         return result.upserted_id is not None or result.modified_count == 1
 
     async def claim_due_document(self, *, now: datetime, owner: str, lease: timedelta) -> Document | None:
-        """Atomically reserve the case whose `next_due_at` passed longest ago (never two holders at a time)."""
+        """Atomically reserve the case whose `next_due_at` passed longest ago (never two holders at a time).
+
+        A read comes first: a scanner polls every second, and a claim that finds nothing due would
+        still be a write on the server, so an idle system would keep writing.
+        """
+        due = {"next_due_at": {"$lte": now}, "$or": [{"claim_until": None}, {"claim_until": {"$lt": now}}]}
+        if await self._coll.find_one(due, {"_id": 1}) is None:
+            return None
         return await self._coll.find_one_and_update(
-            {"next_due_at": {"$lte": now}, "$or": [{"claim_until": None}, {"claim_until": {"$lt": now}}]},
+            due,
             {"$set": {"claim_owner": owner, "claim_until": now + lease}},
             projection={"outbox": 0},
             sort=[("next_due_at", ASCENDING)],

@@ -107,8 +107,10 @@ class Lease:
         return True
 
     async def release(self) -> None:
-        """Give the lease up (on clean shutdown) so another instance takes over at once."""
-        self._held, self._ask_again_at = False, 0.0
+        """Give the lease up (on clean shutdown) so another instance takes over at once; no write if never held."""
+        held, self._held, self._ask_again_at = self._held, False, 0.0
+        if not held:
+            return
         await self._collection.update_one(
             {"_id": self._name, "owner": self.owner}, {"$set": {"until": datetime.fromtimestamp(0, UTC)}}
         )
@@ -152,7 +154,7 @@ class OutboxRelay:
         try:
             while True:
                 try:
-                    sent = await self.relay_once() if await self._lease.acquire() else 0
+                    sent = await self.relay_once()
                     failures = 0
                 except Exception as exc:
                     failures += 1
@@ -167,7 +169,10 @@ class OutboxRelay:
             await asyncio.shield(self._release_quietly())
 
     async def relay_once(self) -> int:
-        """Publish one batch of pending events; return how many were published."""
+        """Publish one batch of pending events; return how many were published.
+
+        The lease is taken (a write) only when something is pending: an idle relay only reads.
+        """
         docs = (
             await self._collection.find({"outbox_pending": True}, {"outbox": 1, "outbox_since": 1})
             .sort("outbox_since", ASCENDING)
@@ -175,7 +180,7 @@ class OutboxRelay:
             .to_list()
         )
         await self._refresh_gauges()
-        if not docs:
+        if not docs or not await self._lease.acquire():
             return 0
         await self._ensure_reachable()
         futures = [await self._send(entry) for doc in docs for entry in doc.get("outbox", [])]
