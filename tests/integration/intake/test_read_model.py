@@ -17,6 +17,7 @@ from tests.support.servers import eventually
 from tousu_intake.adapters.complaints import ComplaintRepository
 from tousu_intake.adapters.incidents import IncidentRepository
 from tousu_intake.readmodel import ReadModel
+from tousu_shared.consumer import DUPLICATE
 from tousu_shared.events import Envelope, EventData
 from tousu_shared.settings import Topics
 
@@ -155,9 +156,9 @@ async def test_applying_the_same_event_twice_is_harmless_even_past_the_ledger(
     )
     envelope = events.sla_warning(view, at=t0 + timedelta(minutes=5))
     handle = model.handlers()[envelope.type]
-    await handle(envelope)
+    assert await handle(envelope) is None
     once = await _view(intake, view["complaint_id"])
-    await handle(envelope)
+    assert await handle(envelope) == DUPLICATE, "a redelivery is reported as a duplicate"
     assert await _view(intake, view["complaint_id"]) == once
     assert len(once["sla"]["warnings"]) == 1
 

@@ -59,7 +59,11 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
     secret = settings.service.customer_key_secret
     readmodel = ReadModel(complaints=complaints_repo, incidents=incidents_repo)
     topics = runtime.topics
-    runtime.consume(topics=[topics.analysis, topics.escalation, topics.followup], handlers=readmodel.handlers())
+    runtime.consume(
+        topics=[topics.analysis, topics.escalation, topics.followup],
+        handlers=readmodel.handlers(),
+        ledger=False,  # the view's timeline holds every applied event id, written with the effect
+    )
     service = IntakeService(
         complaints=complaints_repo,
         cipher=cipher,
