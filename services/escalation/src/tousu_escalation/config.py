@@ -17,6 +17,7 @@ class EscalationSettings(BaseSettings):
 
     policy_path: Path | None = Field(default=None, description="Routing policy YAML; the packaged default if unset.")
     clock_policy_path: Path | None = Field(default=None, description="Clock policy YAML; packaged default if unset.")
+    plan_path: Path | None = Field(default=None, description="Handling-plan rules YAML; packaged default if unset.")
     scan_interval_s: float = Field(default=1.0, gt=0, description="Idle pause of the clock scanner.")
     scan_batch: int = Field(default=100, ge=1, description="Clocks claimed per scan pass at most.")
     claim_lease_s: float = Field(default=30.0, gt=0, description="How long a claimed clock is reserved.")

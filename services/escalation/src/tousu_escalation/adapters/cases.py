@@ -37,6 +37,7 @@ class CaseRepository(CaseDocuments):
             [("customer_key", ASCENDING), ("matter_key", ASCENDING), ("status", ASCENDING)], name="same_matter"
         )
         await self._coll.create_index([("overdue", ASCENDING)], name="overdue")
+        await self._coll.create_index([("plan_next_due", ASCENDING)], name="plan_next_due")
 
     async def get(self, complaint_id: str) -> Stored | None:
         """The case, or None."""
@@ -123,7 +124,7 @@ class CaseRepository(CaseDocuments):
         for stored, case, events in changes:
             push = outbox_push(events, topics=self._topics, now=now)
             doc = to_document(case, next_due_at=None)
-            fields = {k: doc[k] for k in ("routing", "incident_id")} | push["$set"]
+            fields = {k: doc[k] for k in ("routing", "incident_id", "plan", "plan_next_due")} | push["$set"]
             ops.append(
                 UpdateOne(
                     {"_id": case.complaint_id, "rev": stored.rev},
@@ -141,6 +142,17 @@ class CaseRepository(CaseDocuments):
     async def count_overdue(self) -> int:
         """Complaints with a breached running clock."""
         return await self._coll.count_documents({"overdue": True})
+
+    async def count_overdue_steps(self, *, now: datetime) -> dict[tuple[str, int], int]:
+        """Open plan steps past due, by route and step (only cases with an open step past due are read)."""
+        pipeline: list[Document] = [
+            {"$match": {"plan_next_due": {"$lt": now}}},
+            {"$unwind": "$plan.steps"},
+            {"$match": {"plan.steps.outcome": None, "plan.steps.due_at": {"$lt": now}}},
+            {"$group": {"_id": {"route": "$plan.route", "step": "$plan.steps.step"}, "n": {"$sum": 1}}},
+        ]
+        rows = await (await self._coll.aggregate(pipeline)).to_list()
+        return {(r["_id"]["route"], int(r["_id"]["step"])): int(r["n"]) for r in rows}
 
 
 def _stored(doc: Document) -> Stored:

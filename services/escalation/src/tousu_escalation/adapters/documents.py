@@ -7,6 +7,7 @@ from typing import Any
 
 from tousu_escalation.domain.case import Case, matter_key
 from tousu_escalation.domain.clocks import overdue
+from tousu_escalation.domain.plan import next_open_due
 from tousu_shared.mongo import Document
 
 CASE_FIELDS = tuple(Case.model_fields)
@@ -25,6 +26,7 @@ def to_document(case: Case, *, next_due_at: datetime | None) -> Document:
     doc["matter_key"] = matter_key(case.analysis) if case.analysis else None
     doc["next_due_at"] = ceil_ms(next_due_at) if next_due_at else None
     doc["overdue"] = overdue(clocks=case.clocks)
+    doc["plan_next_due"] = next_open_due(case.plan)  # the overdue-steps gauge reads only cases past it
     return doc
 
 
