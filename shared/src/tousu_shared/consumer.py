@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -36,7 +37,7 @@ class RetryPolicy:
 
 
 class EventConsumer:
-    """Processes one Kafka record at a time for one service; never raises for a bad record."""
+    """Processes Kafka records for one service, a batch at a time; never raises for a bad record."""
 
     def __init__(
         self,
@@ -54,6 +55,26 @@ class EventConsumer:
         self._dlq = deadletters
         self._metrics = metrics
         self._policy = policy
+
+    async def process_batch(self, records: list[FailedRecord]) -> list[str]:
+        """Handle a batch: each partition's records in order, the partitions side by side.
+
+        A key (customer) always maps to one partition, so per-customer order holds; a poison or
+        slow record holds up only the records behind it in its own partition. Outcomes come back
+        in the batch's order.
+        """
+        by_partition: dict[tuple[str, int], list[int]] = {}
+        for index, record in enumerate(records):
+            by_partition.setdefault((record.topic, record.partition), []).append(index)
+        outcomes: list[str] = [""] * len(records)
+
+        async def in_order(indexes: list[int]) -> None:
+            for index in indexes:
+                outcomes[index] = await self.process(records[index])
+
+        await asyncio.gather(*(in_order(indexes) for indexes in by_partition.values()))
+        self._metrics.consumer_batch_size.labels(self._service).observe(len(records))
+        return outcomes
 
     async def process(self, record: FailedRecord) -> str:
         """Handle a record; return the outcome (processed, duplicate, ignored, deadlettered)."""
@@ -120,9 +141,8 @@ class EventConsumer:
         return outcome
 
 
-def failed_record(message: KafkaMessage) -> FailedRecord:
-    """The raw record behind a FastStream message."""
-    raw: Any = message.raw_message
+def failed_record(raw: Any) -> FailedRecord:
+    """A raw Kafka record as the consumer keeps it (for processing and, if need be, dead-lettering)."""
     return FailedRecord(
         topic=raw.topic,
         partition=raw.partition,
@@ -133,16 +153,20 @@ def failed_record(message: KafkaMessage) -> FailedRecord:
     )
 
 
-async def _lenient_parser(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+def _readable(record: Any) -> Any:
+    headers = [(k, v.decode("utf-8", "replace").encode()) for k, v in record.headers or []]
+    return dataclasses.replace(record, headers=headers)
+
+
+async def _lenient_parser(batch: tuple[Any, ...], original: Callable[[Any], Awaitable[Any]]) -> Any:
     """FastStream's parser decodes every header as UTF-8 and raises on anything else, before tousu sees the
-    record, so such a record would be dropped. Parse a copy with the bad bytes replaced instead, and keep the
-    untouched record as `raw_message`: the codec then rejects it and it is dead-lettered unchanged."""
+    records, so such a batch would be dropped. Parse a copy with the bad bytes replaced instead, and keep the
+    untouched records as `raw_message`: the codec then rejects the bad one and it is dead-lettered unchanged."""
     try:
-        return await original(record)
+        return await original(batch)
     except UnicodeDecodeError:
-        readable = [(k, v.decode("utf-8", "replace").encode()) for k, v in record.headers or []]
-        message = await original(dataclasses.replace(record, headers=readable))
-        message.raw_message = record
+        message = await original(tuple(_readable(record) for record in batch))
+        message.raw_message = batch
         return message
 
 
@@ -159,15 +183,24 @@ def subscribe(
     consumer: EventConsumer,
     settings: KafkaSettings,
 ) -> Any:
-    """Register a subscriber that commits only after the event's effect is stored (MANUAL ack)."""
+    """Register a batch subscriber that commits once the whole batch's effects are stored (MANUAL ack).
 
-    async def on_record(message: KafkaMessage) -> None:
-        await consumer.process(failed_record(message))
+    Nothing of a batch is committed before every record in it was processed or dead-lettered, so a
+    crash mid-batch redelivers the batch, and the idempotent handlers make that harmless.
+    """
+
+    async def on_batch(message: KafkaMessage) -> None:
+        records = [failed_record(raw) for raw in message.raw_message]
+        if records:
+            await consumer.process_batch(records)
         await message.ack()
 
     subscriber = broker.subscriber(
         *topics,
         group_id=group_id,
+        batch=True,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         session_timeout_ms=settings.session_timeout_ms,
@@ -177,5 +210,5 @@ def subscribe(
         decoder=_raw_decoder,
         title=f"{group_id}:{','.join(topics)}",
     )
-    subscriber(on_record)
+    subscriber(on_batch)
     return subscriber

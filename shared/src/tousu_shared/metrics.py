@@ -32,6 +32,13 @@ class ServiceMetrics:
             registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self.consumer_batch_size = Histogram(
+            "tousu_consumer_batch_records",
+            "Records taken in one consumer batch (one offset commit each).",
+            ["service"],
+            registry=r,
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+        )
         self.deadletters = Counter(
             "tousu_deadletter_total",
             "Records sent to the dead-letter topic.",

@@ -59,6 +59,15 @@ class KafkaSettings(BaseSettings):
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     request_timeout_ms: int = Field(default=15_000, ge=1_000)
+    batch_max_records: int = Field(
+        default=200, ge=1, description="Most records a consumer takes in one batch (one offset commit per batch)."
+    )
+    batch_timeout_ms: int = Field(
+        default=50,
+        ge=1,
+        description="How long a consumer waits for records when none are buffered; records already fetched are "
+        "taken at once, so this bounds idle polling, not latency.",
+    )
     group_suffix: str = Field(
         default="",
         max_length=64,
