@@ -149,6 +149,32 @@ def _root_causes(report: Mapping[str, Any]) -> str:
     return _section("Top root causes and remediation 溯源整改", body)
 
 
+def _adherence(report: Mapping[str, Any]) -> str:
+    """Plan adherence (处置方案执行): all steps on time, by route, queue and profile; the most overdue step."""
+    part = report.get("plan_adherence")
+    if not part:
+        return ""
+    top = part["most_overdue_step"]
+    rows = [
+        (by, label(g["key"]), g["closed"], g["adherent"], percent(g["share"]))
+        for by, key in (("route", "by_route"), ("queue", "by_queue"), ("profile", "by_profile"))
+        for g in part[key]
+    ]
+    steps = [(f"{s['step']} {s['name']}", s["count"]) for s in part["overdue_steps"]]
+    return _section(
+        "Plan adherence 处置方案执行",
+        _kpis(
+            [
+                ("closed with a settled plan 已结案", part["closed"]),
+                ("all steps on time 全部按时", percent(part["share"])),
+                ("most overdue step 最常超时步骤", f"{top['step']} {top['name']}" if top else "–"),
+            ]
+        ),
+        _table(("by", "", "closed", "all steps on time", "share"), rows) if rows else "",
+        _table(("step 步骤", "done late or missed 超时/遗漏"), steps) if steps else "",
+    )
+
+
 def _regulator(report: Mapping[str, Any]) -> str:
     reg = report["regulator_transferred"]
     return _section(
@@ -177,6 +203,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         + _handling(report)
         + _people(report)
         + _root_causes(report)
+        + _adherence(report)
         + _regulator(report)
         + "</main></body></html>\n"
     )

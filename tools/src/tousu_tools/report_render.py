@@ -129,6 +129,30 @@ def _handling_md(part: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _adherence_md(part: Mapping[str, Any] | None) -> list[str]:
+    """Plan adherence (处置方案执行): closed complaints whose plan steps were all done on time (domain §9)."""
+    if not part:
+        return []
+    top = part["most_overdue_step"]
+    worst = f"step {top['step']} {top['name']} ({top['count']} times)" if top else "none"
+    rows = [
+        (title, label(g["key"]), g["closed"], g["adherent"], percent(g["share"]))
+        for title, key in (("route", "by_route"), ("queue", "by_queue"), ("profile", "by_profile"))
+        for g in part[key]
+    ]
+    return [
+        "## Plan adherence 处置方案执行",
+        f"{part['adherent']} of {part['closed']} closed complaints had every plan step done on time "
+        f"({percent(part['share'])}). Most frequently overdue step: {worst}.",
+        md_table(("by", "", "closed", "all steps on time", "share"), rows or [("–", "–", 0, 0, "–")]),
+        md_table(
+            ("step", "done late or missed"), [(f"{s['step']} {s['name']}", s["count"]) for s in part["overdue_steps"]]
+        )
+        if part["overdue_steps"]
+        else "No step was done late or missed.",
+    ]
+
+
 def render_markdown(report: Mapping[str, Any]) -> str:
     """The report as Markdown, one section per domain §8 heading."""
     period, rep, agent, inc = report["period"], report["repeat"], report["agent_driven"], report["incidents"]
@@ -165,6 +189,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         md_table(("root cause", "complaints", "remediation recorded", "closed", "state", "remediation"), causes)
         if causes
         else "No root causes recorded in the period.",
+        *_adherence_md(report.get("plan_adherence")),
         "## Regulator-transferred cases 监管转办",
         *_handling_md(report["regulator_transferred"]),
     ]

@@ -10,6 +10,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from tousu_intake.domain.report import AnswerCell, CaseCell, IncidentCell, ReportFacts, RootCause
+from tousu_intake.domain.report_adherence import AdherenceCell, OverdueStepCell
 from tousu_shared.mongo import Document
 
 REMEDIATIONS_SHOWN = 3
@@ -89,6 +90,8 @@ class ReportRepository:
             root_causes=tuple(await self._root_causes(received)),
             incidents=tuple(await self._incident_cells(window)),
             complaints_per_customer={r["_id"]: r["customers"] for r in await self._per_customer(received)},
+            adherence=tuple(await self._adherence(received)),
+            overdue_steps=tuple(await self._overdue_steps(received)),
         )
 
     async def _aggregate(self, coll: AsyncCollection[Document], pipeline: Sequence[Document]) -> list[Document]:
@@ -127,6 +130,29 @@ class ReportRepository:
             )
             for r in rows
         ]
+
+    async def _adherence(self, received: Document) -> list[AdherenceCell]:
+        """Closed complaints with a settled plan, adherent or not, by route, by queue and by profile label."""
+        settled = {"$match": {"status": "closed", "plan_summary.settled": True}}
+        cells: list[AdherenceCell] = []
+        for by, unwind in (("route", False), ("queue", False), ("profile", True)):
+            field = "$plan_summary.profiles" if unwind else f"$plan_summary.{by}"
+            stages: list[Document] = [received, settled, *([{"$unwind": field}] if unwind else [])]
+            keys = {"key": field, "adherent": "$plan_summary.adherent"}
+            rows = await self._aggregate(self._complaints, [*stages, {"$group": {"_id": keys, "count": {"$sum": 1}}}])
+            cells += [
+                AdherenceCell(by=by, key=str(r["_id"]["key"]), adherent=bool(r["_id"]["adherent"]), count=r["count"])
+                for r in rows
+            ]
+        return cells
+
+    async def _overdue_steps(self, received: Document) -> list[OverdueStepCell]:
+        """Steps done late or missed in closed complaints with a settled plan."""
+        settled = {"$match": {"status": "closed", "plan_summary.settled": True}}
+        keys = {"step": "$plan_summary.overdue_steps.step", "name": "$plan_summary.overdue_steps.name"}
+        pipeline = [received, settled, {"$unwind": "$plan_summary.overdue_steps"}]
+        rows = await self._aggregate(self._complaints, [*pipeline, {"$group": {"_id": keys, "count": {"$sum": 1}}}])
+        return [OverdueStepCell(step=int(r["_id"]["step"]), name=str(r["_id"]["name"]), count=r["count"]) for r in rows]
 
     async def _incident_cells(self, window: Document) -> list[IncidentCell]:
         keys = {"kind": "$kind", "status": {"$ifNull": ["$status", "open"]}, "major": {"$ifNull": ["$major", False]}}

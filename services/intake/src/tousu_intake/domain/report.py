@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tousu_intake.domain import report_sections as sections
+from tousu_intake.domain.report_adherence import AdherenceCell, OverdueStepCell, adherence
 
 REGULATOR_CHANNELS = frozenset({"regulator_transfer", "hotline_12378"})
 
@@ -76,6 +77,8 @@ class ReportFacts:
     root_causes: tuple[RootCause, ...] = ()
     incidents: tuple[IncidentCell, ...] = ()
     complaints_per_customer: Mapping[int, int] = field(default_factory=dict)
+    adherence: tuple[AdherenceCell, ...] = ()
+    overdue_steps: tuple[OverdueStepCell, ...] = ()
 
 
 def summarize(facts: ReportFacts, *, start: datetime, end: datetime, generated_at: datetime) -> dict[str, Any]:
@@ -90,6 +93,7 @@ def summarize(facts: ReportFacts, *, start: datetime, end: datetime, generated_a
         "agent_driven": sections.agent_driven(facts.cases),
         "incidents": sections.incidents(facts.incidents, cases=facts.cases),
         "root_causes": sections.root_causes(facts.root_causes),
+        "plan_adherence": adherence(facts.adherence, facts.overdue_steps),
         "regulator_transferred": {
             "channels": sorted(REGULATOR_CHANNELS),
             **_handling(regulator_cases, regulator_answers),
