@@ -48,8 +48,10 @@ class EventConsumer:
         deadletters: DeadLetterPublisher,
         metrics: ServiceMetrics,
         policy: RetryPolicy = RetryPolicy(),
+        customers_side_by_side: bool = False,
     ) -> None:
         self._service = service
+        self._side_by_side = customers_side_by_side
         self._handlers = dict(handlers)
         self._ledger = ledger
         self._dlq = deadletters
@@ -57,22 +59,28 @@ class EventConsumer:
         self._policy = policy
 
     async def process_batch(self, records: list[FailedRecord]) -> list[str]:
-        """Handle a batch: each partition's records in order, the partitions side by side.
+        """Handle a batch with exactly the effects of handling its records one by one, in order.
 
-        A key (customer) always maps to one partition, so per-customer order holds; a poison or
-        slow record holds up only the records behind it in its own partition. Outcomes come back
-        in the batch's order.
+        With `customers_side_by_side` (a service whose effects are per customer, with no reads across
+        customers), each customer's records still run in batch order, and different customers run
+        side by side: one key always maps to one partition, so per-customer order holds, and the
+        same customer's events from several topics never race for the same documents. A service
+        that reads across customers (templates, waves, incidents) keeps the whole batch in order,
+        so its results never depend on how records were grouped into batches.
         """
-        by_partition: dict[tuple[str, int], list[int]] = {}
-        for index, record in enumerate(records):
-            by_partition.setdefault((record.topic, record.partition), []).append(index)
         outcomes: list[str] = [""] * len(records)
 
         async def in_order(indexes: list[int]) -> None:
             for index in indexes:
                 outcomes[index] = await self.process(records[index])
 
-        await asyncio.gather(*(in_order(indexes) for indexes in by_partition.values()))
+        if self._side_by_side:
+            lanes: dict[object, list[int]] = {}
+            for index, record in enumerate(records):
+                lanes.setdefault(record.key or (record.topic, record.partition), []).append(index)
+            await asyncio.gather(*(in_order(indexes) for indexes in lanes.values()))
+        else:
+            await in_order(list(range(len(records))))
         self._metrics.consumer_batch_size.labels(self._service).observe(len(records))
         return outcomes
 

@@ -60,8 +60,19 @@ class Runtime:
         """Collections are owned by one service and prefixed with its name (contract §4)."""
         return f"{self.name}_{suffix}"
 
-    def consume(self, *, topics: list[str], handlers: Mapping[str, Handler], ledger: bool = True) -> EventConsumer:
-        """Subscribe this service's consumer group to topics with the safe consume path."""
+    def consume(
+        self,
+        *,
+        topics: list[str],
+        handlers: Mapping[str, Handler],
+        ledger: bool = True,
+        customers_side_by_side: bool = False,
+    ) -> EventConsumer:
+        """Subscribe this service's consumer group to topics with the safe, batched consume path.
+
+        `customers_side_by_side`: the handlers' effects are per customer (no reads across customers),
+        so a batch's customers may be processed concurrently (see `EventConsumer.process_batch`).
+        """
         s = self.settings.service
         consumer = EventConsumer(
             service=self.name,
@@ -70,6 +81,7 @@ class Runtime:
             deadletters=self.deadletters,
             metrics=self.metrics,
             policy=RetryPolicy(s.retry_attempts, Backoff(s.retry_base_delay_s, s.retry_max_delay_s)),
+            customers_side_by_side=customers_side_by_side,
         )
         subscriber = subscribe(
             self.broker,

@@ -54,6 +54,7 @@ async def wire(runtime: Runtime, *, config: FollowupSettings, metrics: FollowupM
         topics=[topics.intake, topics.analysis, topics.escalation],
         handlers=build_handlers(service=service),
         ledger=False,  # effects carry their event id (the case's `applied` list), written with the effect
+        customers_side_by_side=True,  # every effect is on one complaint's case
     )
     scanner = DeadlineScanner(
         cases=cases,

@@ -63,6 +63,7 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
         topics=[topics.analysis, topics.escalation, topics.followup],
         handlers=readmodel.handlers(),
         ledger=False,  # the view's timeline holds every applied event id, written with the effect
+        customers_side_by_side=True,  # each event changes one complaint's view
     )
     service = IntakeService(
         complaints=complaints_repo,

@@ -1,0 +1,63 @@
+"""Batches: customers side by side keep each customer's order; a failing customer holds up only itself."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from tousu_shared.codec import encode
+from tousu_shared.consumer import EventConsumer, RetryPolicy
+from tousu_shared.deadletter import FailedRecord
+from tousu_shared.events import ComplaintReopened, Envelope, EventData
+from tousu_shared.handlers import EventHandlers
+from tousu_shared.metrics import ServiceMetrics
+from tousu_shared.retry import Backoff
+
+pytestmark = pytest.mark.unit
+
+
+def record(customer: str, n: int, partition: int) -> FailedRecord:
+    data = ComplaintReopened(
+        complaint_id=f"{customer}-{n}",
+        customer_key=customer,
+        cycle=2,
+        reason="unsatisfied",
+        occurred_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    wire = encode(Envelope[EventData].wrap(data, source="test", event_id=f"{customer}-{n}"))
+    return FailedRecord("tousu.followup.v1", partition, n, wire.key, wire.value, list(wire.headers))
+
+
+class NoDeadLetters:
+    async def publish(self, record: FailedRecord, *, error: str, attempts: int) -> None:
+        raise AssertionError(error)
+
+
+async def test_customers_run_side_by_side_each_in_its_own_order() -> None:
+    seen: list[str] = []
+    failed_once: set[str] = set()
+
+    async def on_complaint_reopened(event: ComplaintReopened, envelope: Envelope[EventData]) -> None:
+        if event.complaint_id == "slow-0" and "slow-0" not in failed_once:
+            failed_once.add("slow-0")
+            await asyncio.sleep(0.05)
+            raise RuntimeError("transient")  # retried: the customer's later records wait for it
+        seen.append(event.complaint_id)
+
+    consumer = EventConsumer(
+        service="test",
+        handlers=EventHandlers().on(ComplaintReopened, on_complaint_reopened).as_mapping(),
+        ledger=None,
+        deadletters=NoDeadLetters(),  # type: ignore[arg-type]
+        metrics=ServiceMetrics(service="test"),
+        policy=RetryPolicy(attempts=3, backoff=Backoff(0.01, 0.02)),
+        customers_side_by_side=True,
+    )
+    batch = [record("slow", 0, 1), record("fast", 0, 2), record("slow", 1, 1), record("fast", 1, 2)]
+    outcomes = await consumer.process_batch(batch)
+    assert outcomes == ["processed"] * 4
+    assert seen.index("fast-1") < seen.index("slow-0"), "the other customer did not wait for the retry"
+    assert [s for s in seen if s.startswith("slow")] == ["slow-0", "slow-1"]
+    assert [s for s in seen if s.startswith("fast")] == ["fast-0", "fast-1"]
