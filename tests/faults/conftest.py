@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from tests.support.kafka import Record, consume_until
-from tousu_intake.adapters.api_keys import ApiKeyRepository
-from tousu_intake.auth_model import ApiKey, generate_key, hash_key
+from tousu_shared.apikey_store import ApiKeyRepository
+from tousu_shared.apikeys import ApiKey, generate_key, hash_key
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.mongo import create_client
 from tousu_shared.settings import SERVICES, KafkaSettings, MongoSettings, ServiceName, Topics
@@ -82,6 +82,8 @@ class Pipeline:
             "TOUSU_MONGODB_DATABASE": self.database,
             "TOUSU_RATE_LIMIT_PER_S": "10000",
             "TOUSU_RATE_LIMIT_BURST": "10000",
+            "TOUSU_FOLLOWUP_RATE_LIMIT_PER_S": "10000",
+            "TOUSU_FOLLOWUP_RATE_LIMIT_BURST": "10000",
             "TOUSU_LOG_JSON": "true",
             "TOUSU_KAFKA_SESSION_TIMEOUT_MS": "3000",
             "TOUSU_KAFKA_HEARTBEAT_INTERVAL_MS": "300",
@@ -186,14 +188,15 @@ def pipeline(servers: Backends, tmp_path: Path) -> Iterator[Pipeline]:
 
 
 async def create_key(mongo: MongoSettings, *, scopes: set[str], channels: set[str] | None = None) -> str:
-    """Store an API key straight in intake's key collection; return its secret."""
+    """Store an API key straight in intake's and follow-up's key collections (as `tousu keys create`); its secret."""
     client = create_client(mongo)
     try:
         key_id, secret = generate_key()
         key = ApiKey(
             key_id=key_id, name="faults", channels=frozenset(channels or {"hotline"}), scopes=frozenset(scopes)
         )
-        await ApiKeyRepository(client[mongo.database]["intake_api_keys"]).save(key, key_hash=hash_key(secret))
+        for collection in ("intake_api_keys", "followup_api_keys"):
+            await ApiKeyRepository(client[mongo.database][collection]).save(key, key_hash=hash_key(secret))
         return secret
     finally:
         await client.close()

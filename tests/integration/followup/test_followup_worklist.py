@@ -1,9 +1,6 @@
-"""`GET /v1/followups/due`: intake's API keys (read only), 401/403 problem+json, masked contact data."""
+"""`GET /v1/followups/due`: keys from follow-up's own collection, 401/403 problem+json, masked contact data."""
 
 from __future__ import annotations
-
-import hashlib
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -14,6 +11,9 @@ from tests.integration.followup.helpers import Clock, cst, fast, of_type, receiv
 from tests.support.kafka import consume_until
 from tests.support.servers import eventually, serve_app
 from tousu_followup.bootstrap import create_app
+from tousu_shared.apikey_store import ApiKeyRepository
+from tousu_shared.apikeys import ApiKey, hash_key
+from tousu_shared.mongo import Document
 from tousu_shared.settings import Topics
 
 pytestmark = pytest.mark.integration
@@ -25,23 +25,13 @@ KEYS = {
 
 
 async def _insert_keys(mongo_uri: str, database: str) -> None:
-    """Keys stored the way intake stores them: SHA-256 hex of the secret, scopes, channels, revoked_at."""
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_uri)
+    """Keys in follow-up's own collection, as `tousu keys create` stores them (hashed)."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_uri)
     try:
-        docs: list[dict[str, object]] = [
-            {
-                "_id": kid,
-                "hash": hashlib.sha256(secret.encode()).hexdigest(),
-                "name": kid,
-                "channels": channels,
-                "scopes": scopes,
-                "read_all": read_all,
-                "revoked_at": None,
-                "created_at": datetime.now(UTC),
-            }
-            for secret, (kid, scopes, channels, read_all) in KEYS.items()
-        ]
-        await client[database]["intake_api_keys"].insert_many(docs)
+        keys = ApiKeyRepository(client[database]["followup_api_keys"])
+        for secret, (kid, scopes, channels, read_all) in KEYS.items():
+            key = ApiKey(kid, kid, channels=frozenset(channels), scopes=frozenset(scopes), read_all=read_all)
+            await keys.save(key, key_hash=hash_key(secret))
     finally:
         await client.close()
 

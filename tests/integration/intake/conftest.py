@@ -16,10 +16,10 @@ from fastapi import FastAPI
 
 from tests.conftest import TEST_SECRET, SettingsFactory
 from tests.support.servers import serve_app
-from tousu_intake.adapters.api_keys import ApiKeyRepository
-from tousu_intake.auth_model import ApiKey, generate_key, hash_key
 from tousu_intake.bootstrap import create_app
 from tousu_intake.config import IntakeSettings
+from tousu_shared.apikey_store import ApiKeyRepository
+from tousu_shared.apikeys import ApiKey, generate_key, hash_key
 from tousu_shared.kafka import ensure_topics
 from tousu_shared.settings import KafkaSettings, MetricsSettings, MongoSettings, ServiceSettings, Settings, Topics
 from tousu_tools.endpoints import Backends

@@ -9,6 +9,7 @@ import pytest
 
 from tests.integration.intake.bodies import complaint
 from tests.integration.intake.conftest import RunningIntake, StartIntake
+from tousu_shared.apikey_store import ApiKeyRepository
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
@@ -31,8 +32,6 @@ async def test_a_missing_or_invalid_key_is_401(
 
 
 async def test_a_revoked_key_is_401(start_intake: StartIntake, rng: random.Random) -> None:
-    from tousu_intake.adapters.api_keys import ApiKeyRepository
-
     async with start_intake(api_key_cache_s=0) as intake:
         secret = await intake.new_key(channels={"hotline"}, scopes={"complaints:write"})
         async with intake.as_key(secret) as client:

@@ -1,4 +1,7 @@
-"""Customer keys are stable and secret-bound; complaint ids sort by creation time; PII round-trips."""
+"""Customer keys are stable and secret-bound; complaint ids sort by creation time; PII round-trips.
+
+API keys (hashing, scopes, the token bucket) are tested with their module in tests/unit/shared/test_apikeys.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tousu_intake.auth_model import ApiKey, TokenBucket, generate_key, hash_key
 from tousu_intake.domain.ids import complaint_id, ulid
 from tousu_intake.domain.keys import customer_key, phone_key
 from tousu_intake.pii import PiiCipher
@@ -42,24 +44,3 @@ def test_personal_data_round_trips_and_survives_key_rotation() -> None:
     token = old.encrypt({"name": "张三"})
     assert "张三" not in token
     assert PiiCipher("new-key-0123456789,old-key-0123456789").decrypt(token) == {"name": "张三"}
-
-
-def test_keys_are_random_and_verified_by_hash() -> None:
-    (id1, k1), (id2, k2) = generate_key(), generate_key()
-    assert id1 != id2 and k1 != k2 and k1.startswith("tsk_")
-    assert hash_key(k1) == hash_key(k1) != hash_key(k2)
-
-
-def test_admin_implies_every_scope_and_read_all() -> None:
-    admin = ApiKey(key_id="a", name="a", channels=frozenset(), scopes=frozenset({"admin"}))
-    reader = ApiKey(key_id="r", name="r", channels=frozenset(), scopes=frozenset({"complaints:read"}))
-    assert admin.has("complaints:act") and admin.reads_all and admin.sees_personal_data
-    assert reader.has("complaints:read") and not reader.reads_all and not reader.sees_personal_data
-
-
-def test_the_token_bucket_allows_a_burst_then_refills_at_its_rate() -> None:
-    bucket = TokenBucket(rate=2.0, burst=3)
-    assert [bucket.take(now=10.0) for _ in range(3)] == [None, None, None]
-    wait = bucket.take(now=10.0)
-    assert wait == pytest.approx(0.5)
-    assert bucket.take(now=10.6) is None

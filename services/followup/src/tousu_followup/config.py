@@ -11,9 +11,9 @@ from tousu_followup.domain.rules import ComplexityRule, FollowupRules, Window
 
 
 class FollowupSettings(BaseSettings):
-    """The follow-up policy (domain §7), the deadline scanner and the worklist's key store."""
+    """The follow-up policy (domain §7), the deadline scanner and the worklist's API keys."""
 
-    model_config = SettingsConfigDict(env_prefix="TOUSU_FOLLOWUP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TOUSU_FOLLOWUP_", extra="ignore", populate_by_name=True)
 
     simple_first_day: int = Field(default=1, ge=1, description="Simple case: due from this working day after.")
     simple_last_day: int = Field(default=2, ge=1, description="Simple case: due by the end of this working day.")
@@ -35,14 +35,26 @@ class FollowupSettings(BaseSettings):
     scan_batch: int = Field(default=100, ge=1, description="Cases claimed per scan pass at most.")
     claim_lease_s: float = Field(default=30.0, gt=0, description="How long a claimed case is reserved.")
     gauge_interval_s: float = Field(default=5.0, gt=0, description="Refresh of the due/overdue gauges.")
-    api_keys_collection: str = Field(
-        default="intake_api_keys", description="Intake's API-key collection, read (never written) to verify keys."
+    dev_api_key: str = Field(
+        default="",
+        validation_alias="TOUSU_DEV_API_KEY",
+        description="Development/test only: the stack's dev key (the same variable intake reads), upserted with "
+        "every scope into followup_api_keys at start-up; refused in production.",
     )
+    rate_limit_per_s: float = Field(default=20.0, gt=0, description="Sustained worklist requests per second per key.")
+    rate_limit_burst: int = Field(default=100, ge=1, description="Burst size of the per-key token bucket.")
+    api_key_cache_s: float = Field(default=5.0, ge=0, description="How long a verified API key is cached.")
     worklist_limit: int = Field(default=500, ge=1, description="Most surveys one worklist page returns.")
 
     @model_validator(mode="after")
     def _windows(self) -> FollowupSettings:
         self.rules()  # fails fast on an inverted window
+        return self
+
+    def checked(self, *, environment: str) -> FollowupSettings:
+        """Fail fast on a development key in production, as intake does."""
+        if environment == "production" and self.dev_api_key:
+            raise ValueError("TOUSU_DEV_API_KEY must not be set in production")
         return self
 
     def rules(self) -> FollowupRules:

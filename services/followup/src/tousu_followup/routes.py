@@ -6,15 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from tousu_followup.adapters.api_keys import Caller
-from tousu_followup.auth import require
 from tousu_followup.worklist import BlockedPage, DuePage, blocked_rows, due_rows
+from tousu_shared.apikeys import ApiKey
+from tousu_shared.auth import require
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up 回访"])
-Reader = Annotated[Caller, Depends(require("complaints:read"))]
+Reader = Annotated[ApiKey, Depends(require("complaints:read"))]
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid API key"},
     403: {"description": "The key lacks the scope"},
+    429: {"description": "Over the key's rate limit (Retry-After)"},
 }
 
 

@@ -1,8 +1,7 @@
-"""Every error as RFC 9457 problem+json: validation (422/400), auth (401/403/429), 404, 409, 413, 503."""
+"""Every error as RFC 9457 problem+json: validation (422/400), auth (401/403/429, shared), 404, 409, 413, 503."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,9 +11,9 @@ from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tousu_intake.auth import Forbidden, RateLimited, Unauthorized
 from tousu_intake.domain.errors import ActionRejected, InvalidInput
 from tousu_intake.service import ConcurrentUpdate, IdempotencyConflict, NotFound
+from tousu_shared import auth
 from tousu_shared.http import PROBLEM_JSON, problem
 
 REASONS = {"extra_forbidden": "unknown field", "missing": "required"}
@@ -51,20 +50,6 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Invalid request", detail="one or more fields are invalid", errors=errors)
 
 
-async def _unauthorized(request: Request, exc: Exception) -> JSONResponse:
-    response = problem(401, "Unauthorized", detail=str(exc))
-    response.headers["WWW-Authenticate"] = 'Bearer realm="tousu"'
-    return response
-
-
-async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RateLimited)
-    retry_after = max(1, math.ceil(exc.retry_after_s))
-    response = problem(429, "Too many requests", detail="this API key is over its rate limit", retry_after=retry_after)
-    response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
 def _simple(status: int, title: str) -> Any:
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         reason = getattr(exc, "reason", None) or str(exc)
@@ -98,9 +83,7 @@ def install(app: FastAPI) -> None:
     """Register the problem+json handlers on the app."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(InvalidInput, _invalid)
-    app.add_exception_handler(Unauthorized, _unauthorized)
-    app.add_exception_handler(RateLimited, _rate_limited)
-    app.add_exception_handler(Forbidden, _simple(403, "Forbidden"))
+    auth.install(app)
     app.add_exception_handler(NotFound, _simple(404, "Not found"))
     app.add_exception_handler(ActionRejected, _simple(409, "Conflict with the complaint's state"))
     app.add_exception_handler(IdempotencyConflict, _simple(409, "Idempotency conflict"))

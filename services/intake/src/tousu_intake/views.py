@@ -8,11 +8,11 @@ from typing import Any
 
 from tousu_intake.adapters.complaints import ComplaintRepository
 from tousu_intake.adapters.incidents import IncidentRepository
-from tousu_intake.auth_model import ApiKey
 from tousu_intake.domain.errors import FieldError, InvalidInput
 from tousu_intake.domain.keys import customer_key
 from tousu_intake.pii import PiiCipher
 from tousu_intake.service import NotFound, may_see
+from tousu_shared.apikeys import ApiKey
 from tousu_shared.mongo import Document
 
 OPEN = frozenset({"received", "analyzed", "routed", "in_progress", "reopened"})

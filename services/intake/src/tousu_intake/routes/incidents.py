@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from tousu_intake.auth import Forbidden, Reader
-from tousu_intake.auth_model import ApiKey
+from tousu_intake.auth import Reader
 from tousu_intake.routes.complaints import errors
 from tousu_intake.schemas import IncidentPage, IncidentView
+from tousu_shared.apikeys import ApiKey
+from tousu_shared.auth import Forbidden
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents 事件"])
 

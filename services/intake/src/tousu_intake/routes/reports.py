@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from tousu_intake.auth import Forbidden, Reader
+from tousu_intake.auth import Reader
 from tousu_intake.routes.complaints import errors
+from tousu_shared.auth import Forbidden
 
 router = APIRouter(prefix="/v1/reports", tags=["reports 报告"])
 BOUND = "A date (YYYY-MM-DD, China calendar day) or an RFC 3339 date-time with offset."

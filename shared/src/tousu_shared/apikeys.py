@@ -1,4 +1,4 @@
-"""API keys, scopes, key hashing and the per-key token bucket (no I/O)."""
+"""API keys as every service with an HTTP API sees them: scopes, hashing, bearer parsing, the token bucket (no I/O)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tousu_shared.events.base import Channel
 SCOPES = ("complaints:write", "complaints:read", "complaints:act", "admin")
 CHANNELS: tuple[str, ...] = get_args(Channel)
 KEY_PREFIX = "tsk_"
+DEV_KEY_ID = "key_dev"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,22 @@ class ApiKey:
         """Only `admin` sees personal data in clear."""
         return "admin" in self.scopes
 
+    @property
+    def visible_channels(self) -> frozenset[str] | None:
+        """None = every channel (admin or read_all); otherwise only the key's own channels."""
+        return None if self.reads_all else self.channels
+
+
+def dev_key() -> ApiKey:
+    """The development key (`TOUSU_DEV_API_KEY`): every scope and channel, reads everything."""
+    return ApiKey(
+        key_id=DEV_KEY_ID,
+        name="development key (tousu dev)",
+        channels=frozenset(CHANNELS),
+        scopes=frozenset(SCOPES),
+        read_all=True,
+    )
+
 
 def hash_key(secret: str) -> str:
     """Keys are high-entropy random strings, so a plain SHA-256 is a safe verifier."""
@@ -49,6 +66,14 @@ def generate_key() -> tuple[str, str]:
     """A new (key id, secret key); the secret is shown once and only its hash is stored."""
     key_id = f"key_{secrets.token_hex(6)}"
     return key_id, f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The secret of an `Authorization: Bearer <key>` header; None when missing or of another scheme."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
 
 
 @dataclass
