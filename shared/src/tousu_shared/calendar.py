@@ -7,6 +7,11 @@ A year the installed chinesecalendar has no data for (it ships each year's State
 weeks after publication) is *unknown*: `is_workday` then falls back to Monday–Friday, and `official_rest_day`
 answers False, so the regulatory deadline never moves past a day nobody has declared a rest day (it can be
 early, never later than the law's). Each unknown year is logged once as a warning.
+
+An institution's holiday override (`tousu_shared.holidays`, the file named by TOUSU_CALENDAR_FILE) is
+installed once at start-up with `use_holidays`: its listed days are consulted before chinesecalendar and a
+listed year is known. It is process-wide reference data, like chinesecalendar's own tables, so the pure
+deadline functions need no calendar argument.
 """
 
 from __future__ import annotations
@@ -16,22 +21,38 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 import chinese_calendar
 
+from tousu_shared.holidays import NO_OVERRIDES, HolidayOverrides
+
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST in China since 1991: a fixed offset is exact
 DAY = timedelta(days=1)
 _log = logging.getLogger("tousu.calendar")
 _warned_years: set[int] = set()
+_installed: list[HolidayOverrides] = [NO_OVERRIDES]  # one slot: the process's override
+
+
+def use_holidays(overrides: HolidayOverrides) -> HolidayOverrides:
+    """Install the institution's holiday override for this process; returns the one it replaces."""
+    previous, _installed[0] = _installed[0], overrides
+    return previous
 
 
 def official_workday(day: date) -> bool | None:
-    """True/False from the official schedule; None in a year the installed calendar does not know."""
+    """True/False from the override, else the official schedule; None in a year neither knows."""
+    overrides = _installed[0]
+    listed = overrides.listed(day)
+    if listed is not None:
+        return listed
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
+        if overrides.knows(day.year):
+            return day.weekday() < 5
         if day.year not in _warned_years:
             _warned_years.add(day.year)
             _log.warning(
                 "chinesecalendar has no holiday data for %s: working days fall back to Monday-Friday and the "
-                "regulatory deadline does not move off unknown days; upgrade chinesecalendar",
+                "regulatory deadline does not move off unknown days; upgrade chinesecalendar or list the year in "
+                "TOUSU_CALENDAR_FILE",
                 day.year,
             )
         return None
@@ -49,8 +70,8 @@ def official_rest_day(day: date) -> bool:
 
 
 def covered_until() -> date:
-    """The last day of the last year the installed calendar knows."""
-    return date(max(d.year for d in chinese_calendar.holidays), 12, 31)
+    """The last day of the last year the installed calendar or the override knows."""
+    return date(max([*(d.year for d in chinese_calendar.holidays), *_installed[0].years]), 12, 31)
 
 
 def aware(moment: datetime) -> datetime:

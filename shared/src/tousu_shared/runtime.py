@@ -13,9 +13,11 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tousu_shared.calendar import use_holidays
 from tousu_shared.consumer import EventConsumer, RetryPolicy, subscribe
 from tousu_shared.deadletter import DeadLetterPublisher
 from tousu_shared.handlers import Handler
+from tousu_shared.holidays import load_holidays
 from tousu_shared.http import ops_router
 from tousu_shared.kafka import create_broker, create_producer, ensure_topics, group_id
 from tousu_shared.ledger import ProcessedLedger
@@ -24,7 +26,7 @@ from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.mongo import Document, create_client, ping
 from tousu_shared.outbox import OutboxRelay, ensure_outbox_indexes
 from tousu_shared.retry import Backoff, retry
-from tousu_shared.settings import Settings
+from tousu_shared.settings import CalendarSettings, Settings
 
 log = get_logger("tousu.runtime")
 Setup = Callable[["Runtime"], Awaitable[None]]
@@ -221,6 +223,14 @@ async def _bounded(awaitable: Awaitable[Any], timeout_s: float, what: str) -> No
         log.warning("shutdown step did not finish cleanly", step=what, error=f"{type(exc).__name__}: {exc}"[:200])
 
 
+def install_holidays(calendar: CalendarSettings) -> None:
+    """Load and install the holiday override (TOUSU_CALENDAR_FILE); a bad file stops the service here."""
+    overrides = load_holidays(calendar.file)
+    use_holidays(overrides)
+    if calendar.file is not None:
+        log.info("holiday override loaded", file=str(calendar.file), years=sorted(overrides.years))
+
+
 def build_app(
     settings: Settings,
     *,
@@ -232,6 +242,7 @@ def build_app(
     """A service's FastAPI app; `setup` wires its indexes, consumers, relays and loops."""
     s = settings.service
     configure_logging(service=s.name, level=s.log_level, json=s.log_json, file=s.log_file)
+    install_holidays(settings.calendar)
     service_metrics = metrics or ServiceMetrics(service=s.name)
 
     @asynccontextmanager

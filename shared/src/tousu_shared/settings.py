@@ -158,6 +158,18 @@ class ServiceSettings(BaseSettings):
         return self.port or DEFAULT_PORTS[self.name]
 
 
+class CalendarSettings(BaseSettings):
+    """The working-day calendar's reference data: one holiday override file for every service."""
+
+    model_config = SettingsConfigDict(env_prefix="TOUSU_CALENDAR_", extra="ignore")
+
+    file: Path | None = Field(
+        default=None,
+        description="YAML of rest days and adjusted working days per year (tousu_shared.holidays), consulted "
+        "before chinesecalendar; unset: chinesecalendar alone.",
+    )
+
+
 class Settings(BaseModel):
     """All slices of one service, composed and passed down (never a global)."""
 
@@ -165,6 +177,7 @@ class Settings(BaseModel):
     kafka: KafkaSettings
     mongo: MongoSettings
     metrics: MetricsSettings
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
 
     @classmethod
     def load(cls, name: ServiceName, **service_overrides: object) -> Settings:
@@ -174,4 +187,5 @@ class Settings(BaseModel):
             kafka=KafkaSettings(),
             mongo=MongoSettings(),
             metrics=MetricsSettings(),
+            calendar=CalendarSettings(),
         )
