@@ -8,6 +8,7 @@ from typing import Literal
 from tousu_escalation.domain.case import Case
 from tousu_escalation.domain.clock_policy import ClockPolicy
 from tousu_escalation.domain.clocks import Alert, Breached
+from tousu_escalation.domain.deadline import deadline_set
 from tousu_escalation.domain.incidents import IncidentView, growth_per_day
 from tousu_shared.clock import stable_event_id
 from tousu_shared.events import (
@@ -45,6 +46,22 @@ def routed(case: Case, *, cause: str) -> Envelope[EventData]:
         merged_into=case.merged_into,
     )
     return wrap(data, id_parts=(case.complaint_id, cause), time=r.routed_at)
+
+
+def deadline(
+    before: Case | None,
+    after: Case,
+    *,
+    cause: str,
+    now: datetime,
+    policy: ClockPolicy,
+    restarted_by: str | None = None,
+) -> list[Envelope[EventData]]:
+    """`complaint.deadline_set` when the change from `before` to `after` set or moved the regulatory deadline."""
+    data = deadline_set(before=before, after=after, policy=policy, now=now, restarted_by=restarted_by)
+    if data is None:
+        return []
+    return [wrap(data, id_parts=(after.complaint_id, after.cycle, cause), time=now)]
 
 
 def alert(case: Case, *, alert: Alert, now: datetime, policy: ClockPolicy) -> Envelope[EventData]:

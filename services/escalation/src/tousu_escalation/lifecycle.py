@@ -101,10 +101,14 @@ class Lifecycle:
         return case.model_copy(update={"cycle": reopened.cycle, "status": "open", "routing": routing, "clocks": clocks})
 
     async def _save(self, stored: Stored, *, case: Case, event_id: str, routed: bool = False) -> bool:
-        envelopes = [events.routed(case, cause=event_id)] if routed else []
+        now = self._now()
+        envelopes = [
+            *([events.routed(case, cause=event_id)] if routed else []),
+            *events.deadline(stored.case, case, cause=event_id, now=now, policy=self._p.clock_policy),
+        ]
         due = clk.earliest(clocks=case.clocks, policy=self._p.clock_policy)
         saved = await self._cases.save(
-            stored=stored, case=case, next_due_at=due, events=envelopes, now=self._now(), event_id=event_id
+            stored=stored, case=case, next_due_at=due, events=envelopes, now=now, event_id=event_id
         )
         if saved and envelopes:
             self._wake()

@@ -170,12 +170,27 @@ class EscalationService:
             )
             case = case.with_clock(merged_clock)
         case = case.model_copy(update={"merged": [*case.merged, analysis.complaint_id]})
-        due = clk.earliest(clocks=case.clocks, policy=self._p.clock_policy)
-        return await self._cases.save(stored=open_, case=case, next_due_at=due, events=[], now=self._now())
+        due, now = clk.earliest(clocks=case.clocks, policy=self._p.clock_policy), self._now()
+        restart = events.deadline(
+            open_.case,
+            case,
+            cause=f"merged:{analysis.complaint_id}",
+            now=now,
+            policy=self._p.clock_policy,
+            restarted_by=analysis.complaint_id,
+        )
+        saved = await self._cases.save(stored=open_, case=case, next_due_at=due, events=restart, now=now)
+        if saved and restart:
+            self._wake()
+        return saved
 
     async def _store(self, *, stored: Stored | None, case: Case, event_id: str, now: datetime) -> bool:
         due = clk.earliest(clocks=case.clocks, policy=self._p.clock_policy)
-        envelopes = [events.routed(case, cause=event_id)]
+        before = stored.case if stored else None
+        envelopes = [
+            events.routed(case, cause=event_id),
+            *events.deadline(before, case, cause=event_id, now=now, policy=self._p.clock_policy),
+        ]
         if stored is None:
             return await self._cases.insert(case=case, next_due_at=due, event_id=event_id, events=envelopes, now=now)
         if await self._cases.save(

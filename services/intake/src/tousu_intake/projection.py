@@ -19,6 +19,7 @@ from tousu_shared.events import (
     FollowupSatisfactionRecorded,
     FollowupSurveyScheduled,
 )
+from tousu_shared.events.deadline import ComplaintDeadlineSet
 from tousu_shared.events.escalation import IncidentEvent, IncidentOpened, IncidentUpdated
 from tousu_shared.mongo import Document
 
@@ -71,6 +72,27 @@ def _sla(doc: Document, d: ComplaintSlaWarning | ComplaintSlaBreached, env: Enve
     return detail, {"sla": sla}
 
 
+def _deadline_set(doc: Document, d: ComplaintDeadlineSet, env: Envelope[EventData]) -> Change:
+    """Escalation's regulatory clock is authoritative: it replaces the `due_at` intake counted (201, actions).
+
+    Intake's own count stays for what escalation has not seen yet; the newest of escalation's deadlines wins.
+    """
+    item = payload(d)
+    detail = {k: item[k] for k in ("change", "due_at", "extensions", "cycle")}
+    if d.cycle < int(doc.get("cycle", 1)) or not _newer(doc, "deadline_set_at", env.time):
+        return detail, {}
+    return detail, {
+        "due_at": d.due_at,
+        "clock_started_at": d.started_at,
+        "extensions": d.extensions,
+        "clock_paused": d.paused,
+        "clock_paused_at": d.paused_at,
+        "clock_paused_seconds": d.paused_seconds,
+        "deadline": item,
+        "deadline_set_at": env.time,
+    }
+
+
 def _followup(
     doc: Document, d: FollowupSurveyScheduled | FollowupSatisfactionRecorded, env: Envelope[EventData]
 ) -> Change:
@@ -88,6 +110,8 @@ def _reopened(doc: Document, d: ComplaintReopened, env: Envelope[EventData]) -> 
     detail = {"cycle": d.cycle, "reason": d.reason, "tier_hint": d.tier_hint}
     if d.cycle <= int(doc.get("cycle", 1)):
         return detail, {}
+    if int((doc.get("deadline") or {}).get("cycle", 0)) >= d.cycle:  # escalation's clock of this cycle came first
+        return detail, {"cycle": d.cycle}
     return detail, {"cycle": d.cycle, **new_cycle_clock(started_at=d.occurred_at)}
 
 
@@ -137,6 +161,7 @@ PROJECTIONS: list[Projection[Any]] = [
     Projection(ComplaintRouted, _routed),
     Projection(ComplaintSlaWarning, _sla),
     Projection(ComplaintSlaBreached, _sla),
+    Projection(ComplaintDeadlineSet, _deadline_set),
     Projection(FollowupSurveyScheduled, _followup),
     Projection(FollowupSatisfactionRecorded, _followup),
     Projection(ComplaintReopened, _reopened),

@@ -53,6 +53,8 @@ def _sla(doc: Document, *, now: datetime) -> dict[str, Any]:
         "regulatory_due_at": doc["due_at"],
         "extensions": doc.get("extensions", 0),
         "paused": bool(doc.get("clock_paused", False)),
+        "started_at": doc.get("clock_started_at") or doc["received_at"],
+        "deadline": doc.get("deadline"),  # escalation's last `complaint.deadline_set`; null until it arrives
         "state": state,
         "overdue": overdue,
         "warnings": sla.get("warnings", []),

@@ -11,6 +11,7 @@ from tousu_shared.events.analysis import (
     Signal,
 )
 from tousu_shared.events.base import EventData, Evidence
+from tousu_shared.events.deadline import ComplaintDeadlineSet
 from tousu_shared.events.envelope import Envelope
 from tousu_shared.events.escalation import (
     ComplaintRouted,
@@ -43,6 +44,7 @@ __all__ = [
     "ComplaintActionRecorded",
     "ComplaintAnalyzed",
     "ComplaintClosed",
+    "ComplaintDeadlineSet",
     "ComplaintFeedbackReceived",
     "ComplaintPlanUpdated",
     "ComplaintReceived",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tousu_shared.events.analysis import ComplaintAnalyzed
 from tousu_shared.events.base import EventData
+from tousu_shared.events.deadline import ComplaintDeadlineSet
 from tousu_shared.events.escalation import (
     ComplaintRouted,
     ComplaintSlaBreached,
@@ -32,6 +33,7 @@ _MODELS: tuple[type[EventData], ...] = (
     ComplaintRouted,
     ComplaintSlaWarning,
     ComplaintSlaBreached,
+    ComplaintDeadlineSet,
     ComplaintPlanUpdated,
     IncidentOpened,
     IncidentUpdated,
