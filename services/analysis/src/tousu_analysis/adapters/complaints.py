@@ -46,8 +46,10 @@ class MongoComplaints:
     async def save_analysis(self, *, record: NewAnalysis, envelope: Envelope[EventData], now: datetime) -> bool:
         """Store the analysis with its pending event in ONE write; False when it was already stored.
 
-        The filter only matches a document without an analysis (absent, or a stub created by
-        facts that arrived first), so a redelivered `complaint.received` collides on `_id`.
+        The usual case is a new document: one insert (an update costs the embedded server about four
+        inserts). Only when the id exists — a stub created by facts that arrived first, or a
+        redelivery — does the conditional update run: it matches only a document without an
+        analysis, so a redelivered `complaint.received` collides on `_id`.
         """
         document = analysis_document(
             analysis=record.analysis,
@@ -58,6 +60,11 @@ class MongoComplaints:
             source_event_id=record.source_event_id,
         )
         fields = {**document, **outbox_fields([envelope], topics=self._topics, now=now)}
+        try:
+            await self._collection.insert_one({"_id": record.analysis.complaint_id, **fields})
+            return True
+        except DuplicateKeyError:
+            pass
         try:
             await self._collection.update_one(
                 {"_id": record.analysis.complaint_id, "analyzed_at": {"$exists": False}}, {"$set": fields}, upsert=True
