@@ -11,12 +11,14 @@ from tousu_escalation.adapters.incidents import IncidentRepository
 from tousu_escalation.config import EscalationSettings
 from tousu_escalation.domain.clock_policy import load_clock_policy
 from tousu_escalation.domain.incidents import IncidentRules
-from tousu_escalation.domain.policy import load_policy
+from tousu_escalation.domain.plan_rules import PlanRules, check_routes, load_plan_rules
+from tousu_escalation.domain.policy import Policy, load_policy
 from tousu_escalation.handlers import build_handlers
 from tousu_escalation.incident_desk import IncidentDesk
 from tousu_escalation.lifecycle import Lifecycle
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier, NullNotifier, WebhookNotifier
+from tousu_escalation.planner import Planner
 from tousu_escalation.scanner import ClockScanner
 from tousu_escalation.service import EscalationService, Policies
 from tousu_shared.clock import Clock, utc_now
@@ -52,6 +54,18 @@ def load_policies(esc: EscalationSettings) -> Policies:
         rules=rules,
         urgent_queues=esc.urgent_queues,
     )
+
+
+def load_plan(esc: EscalationSettings, *, policy: Policy) -> PlanRules:
+    """The handling-plan rules, checked against the routing policy's routes (fails fast at start-up)."""
+    rules = load_plan_rules(path=esc.plan_path)
+    check_routes(
+        rules,
+        known={r.name for r in policy.routes} | {policy.standard.name},
+        source=str(esc.plan_path or "plan/default.yaml"),
+    )
+    log.info("plan rules loaded", plan_rules=str(esc.plan_path or "default"), rules_version=rules.version)
+    return rules
 
 
 def webhook_notifier(*, esc: EscalationSettings, runtime: Runtime, metrics: EscalationMetrics) -> Notifier:
@@ -94,6 +108,7 @@ def create_app(
     """Build the escalation service app (policies are validated here, before anything starts)."""
     esc = escalation or EscalationSettings()
     policies = load_policies(esc)
+    plan_rules = load_plan(esc, policy=policies.policy)
     service_metrics = ServiceMetrics(service="escalation")
     metrics = EscalationMetrics(service_metrics.registry)
 
@@ -110,6 +125,9 @@ def create_app(
                 relay.notify()
 
         pager = notifier or webhook_notifier(esc=esc, runtime=runtime, metrics=metrics)
+        planner = Planner(
+            cases=cases, rules=plan_rules, clock_policy=policies.clock_policy, metrics=metrics, wake=wake, now=now
+        )
         desk = IncidentDesk(
             incidents=incidents,
             cases=cases,
@@ -118,18 +136,20 @@ def create_app(
             notifier=pager,
             metrics=metrics,
             wake=wake,
+            planner=planner,
         )
         service = EscalationService(
             cases=cases,
             incidents=incidents,
             desk=desk,
             policies=policies,
+            planner=planner,
             metrics=metrics,
             notifier=pager,
             wake=wake,
             now=now,
         )
-        lifecycle = Lifecycle(cases=cases, policies=policies, metrics=metrics, wake=wake, now=now)
+        lifecycle = Lifecycle(cases=cases, policies=policies, planner=planner, metrics=metrics, wake=wake, now=now)
         scanner = ClockScanner(
             cases=cases,
             incidents=incidents,
@@ -142,11 +162,12 @@ def create_app(
             batch=esc.scan_batch,
             lease_s=esc.claim_lease_s,
             gauge_interval_s=esc.gauge_interval_s,
+            plan_gauge=planner.refresh_gauge,
         )
         topics = runtime.topics
         runtime.consume(
             topics=[topics.analysis, topics.intake, topics.followup],
-            handlers=build_handlers(service=service, lifecycle=lifecycle),
+            handlers=build_handlers(service=service, lifecycle=lifecycle, planner=planner),
             ledger=False,
         )
         runtime.background(scanner.run)

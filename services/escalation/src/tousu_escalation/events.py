@@ -44,6 +44,7 @@ def routed(case: Case, *, cause: str) -> Envelope[EventData]:
         cycle=case.cycle,
         **r.model_dump(),
         merged_into=case.merged_into,
+        plan=case.plan,
     )
     return wrap(data, id_parts=(case.complaint_id, cause), time=r.routed_at)
 

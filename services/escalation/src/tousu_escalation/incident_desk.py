@@ -25,6 +25,7 @@ from tousu_escalation.domain.policy import Policy
 from tousu_escalation.domain.routing import Routing
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
+from tousu_escalation.planner import Planner
 from tousu_shared.cases import Envelopes
 from tousu_shared.events import ComplaintAnalyzed
 from tousu_shared.retry import ConcurrentChange
@@ -54,9 +55,10 @@ class IncidentDesk:
         notifier: Notifier,
         metrics: EscalationMetrics,
         wake: Callable[[], None],
+        planner: Planner,
     ) -> None:
         self._incidents, self._cases, self._policy, self._rules = incidents, cases, policy, rules
-        self._notifier, self._metrics, self._wake = notifier, metrics, wake
+        self._notifier, self._metrics, self._wake, self._planner = notifier, metrics, wake, planner
 
     async def place(
         self,
@@ -185,6 +187,9 @@ class IncidentDesk:
             if case.routing is None or case.routing.incident_id == view.incident_id:
                 continue
             routing = join_routing(routing=case.routing, incident=view, policy=self._policy, now=now, reroute=True)
-            moved = case.model_copy(update={"routing": routing})
+            why = (
+                f"joined incident {view.incident_id} ({view.kind}, {len(view.customers)} customers): owner {view.queue}"
+            )
+            moved, _ = self._planner.replanned(case.model_copy(update={"routing": routing}), reason=why, now=now)
             changes.append((stored, moved, [events.routed(moved, cause=f"incident:{view.incident_id}")]))
         return changes

@@ -61,13 +61,22 @@ class Planner:
 
     # --- used inside the writes of routing, lifecycle and the incident desk -------------------------------------
 
-    def routed(self, case: Case, *, pending: list[tuple[ComplaintActionRecorded, str]], now: datetime) -> Case:
-        """The plan of a newly routed case, with the actions that came before the analysis applied."""
+    def routed(
+        self, case: Case, *, pending: list[tuple[ComplaintActionRecorded, str]], now: datetime
+    ) -> tuple[Case, list[PlanChange | None]]:
+        """The plan of a newly routed case, with the actions that came before the analysis applied to it."""
         case = case.model_copy(update={"plan": planning.new_cycle_plan(case, rules=self.rules, now=now)})
+        changes: list[PlanChange | None] = []
         for action, event_id in pending:
             change = planning.after_action(case, action=action, event_id=event_id, rules=self.rules, now=now)
             case = self.applied(case, change)
-        return case
+            changes.append(change)
+        return case, changes
+
+    @staticmethod
+    def pending(case: Case) -> list[tuple[ComplaintActionRecorded, str]]:
+        """The actions a stub kept, each with its event id (the action id for stubs stored before plans)."""
+        return [(a, case.pending_event_ids.get(a.action_id, a.action_id)) for a in case.pending_actions]
 
     def reopened(
         self, before: Case, after: Case, *, event_id: str, at: datetime, reason: str, now: datetime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from tousu_escalation import events
@@ -32,6 +32,7 @@ class ClockScanner(DueScanner[Stored]):
         batch: int,
         lease_s: float,
         gauge_interval_s: float,
+        plan_gauge: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(
             name="clock",
@@ -43,6 +44,7 @@ class ClockScanner(DueScanner[Stored]):
         )
         self._cases, self._incidents, self._policy = cases, incidents, policy
         self._metrics, self._notifier, self._wake = metrics, notifier, wake
+        self._plan_gauge = plan_gauge
 
     async def claim(self, *, now: datetime, owner: str, lease: timedelta) -> Stored | None:
         """Claim one case whose clock is due."""
@@ -87,8 +89,10 @@ class ClockScanner(DueScanner[Stored]):
             )
 
     async def refresh_gauges(self) -> None:
-        """Overdue complaints and open incidents."""
+        """Overdue complaints, overdue plan steps and open incidents."""
         self._metrics.overdue.set(await self._cases.count_overdue())
+        if self._plan_gauge is not None:
+            await self._plan_gauge()
         counts = await self._incidents.count_open()
         for kind in ("group", "public_opinion"):
             self._metrics.incidents_open.labels(kind).set(counts.get(kind, 0))

@@ -26,6 +26,7 @@ from tousu_escalation.domain.routing import Routing, RoutingContext, route
 from tousu_escalation.incident_desk import ATTEMPTS, IncidentDesk, Placement
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.notifier import Notification, Notifier
+from tousu_escalation.planner import Planner
 from tousu_shared.calendar import add_working_days
 from tousu_shared.events import ComplaintAnalyzed
 from tousu_shared.logging import get_logger
@@ -58,12 +59,13 @@ class EscalationService:
         incidents: IncidentRepository,
         desk: IncidentDesk,
         policies: Policies,
+        planner: Planner,
         metrics: EscalationMetrics,
         notifier: Notifier,
         wake: Callable[[], None],
         now: Callable[[], datetime],
     ) -> None:
-        self._cases, self._incidents, self._desk = cases, incidents, desk
+        self._cases, self._incidents, self._desk, self._planner = cases, incidents, desk, planner
         self._p, self._metrics, self._notifier, self._wake, self._now = policies, metrics, notifier, wake, now
 
     async def on_analyzed(self, *, event_id: str, analysis: ComplaintAnalyzed) -> None:
@@ -86,8 +88,10 @@ class EscalationService:
         if placement is not None:
             routing = join_routing(routing=routing, incident=placement.view, policy=self._p.policy, now=now)
         case = await self._new_case(analysis=analysis, routing=routing, keys=keys, cluster=cluster, stub=stored)
+        case, early = self._planner.routed(case, pending=self._planner.pending(stored.case) if stored else [], now=now)
         if await self._store(stored=stored, case=case, event_id=event_id, now=now):
             self._announce(case)
+            self._planner.count(early)
         await self._finish_incident(placement=placement, complaint_id=analysis.complaint_id, now=now)
 
     async def _cluster(self, *, analysis: ComplaintAnalyzed, keys: list[str]) -> Cluster:
@@ -179,8 +183,11 @@ class EscalationService:
             policy=self._p.clock_policy,
             restarted_by=analysis.complaint_id,
         )
-        saved = await self._cases.save(stored=open_, case=case, next_due_at=due, events=restart, now=now)
-        if saved and restart:
+        facts = "new facts restart the decision period" if new_facts else "no new facts"
+        case, replan = self._planner.replanned(case, reason=f"merged {analysis.complaint_id} ({facts})", now=now)
+        changed = [*restart, *self._planner.envelopes(case, [replan], now=now)]
+        saved = await self._cases.save(stored=open_, case=case, next_due_at=due, events=changed, now=now)
+        if saved and changed:
             self._wake()
         return saved
 
