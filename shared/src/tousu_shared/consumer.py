@@ -17,7 +17,7 @@ from tousu_shared.codec import MalformedRecord, decode
 from tousu_shared.deadletter import DeadLetterPublisher, FailedRecord
 from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope
-from tousu_shared.handlers import Handler
+from tousu_shared.handlers import BatchHandler, Handler
 from tousu_shared.ledger import ProcessedLedger
 from tousu_shared.logging import get_logger
 from tousu_shared.metrics import ServiceMetrics
@@ -49,9 +49,13 @@ class EventConsumer:
         metrics: ServiceMetrics,
         policy: RetryPolicy = RetryPolicy(),
         customers_side_by_side: bool = False,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
+        if batch_handler is not None and (ledger is not None or not customers_side_by_side):
+            raise ValueError("a batch handler is for per-complaint effects keyed by event id (no ledger)")
         self._service = service
         self._side_by_side = customers_side_by_side
+        self._batch_handler = batch_handler
         self._handlers = dict(handlers)
         self._ledger = ledger
         self._dlq = deadletters
@@ -75,14 +79,60 @@ class EventConsumer:
                 outcomes[index] = await self.process(records[index])
 
         if self._side_by_side:
+            batched, single = self._split(records)
             lanes: dict[object, list[int]] = {}
-            for index, record in enumerate(records):
+            for index in single:
+                record = records[index]
                 lanes.setdefault(record.key or (record.topic, record.partition), []).append(index)
-            await asyncio.gather(*(in_order(indexes) for indexes in lanes.values()))
+            await asyncio.gather(self._in_one_call(records, batched, outcomes), *map(in_order, lanes.values()))
         else:
             await in_order(list(range(len(records))))
         self._metrics.consumer_batch_size.labels(self._service).observe(len(records))
         return outcomes
+
+    def _split(self, records: list[FailedRecord]) -> tuple[list[tuple[int, Envelope[EventData]]], list[int]]:
+        """Records the batch handler takes (decoded), and the rest (by index) for the one-by-one path."""
+        if self._batch_handler is None:
+            return [], list(range(len(records)))
+        batched: list[tuple[int, Envelope[EventData]]] = []
+        single: list[int] = []
+        for index, record in enumerate(records):
+            try:
+                envelope = decode(record.headers, record.value)
+            except MalformedRecord:
+                single.append(index)  # dead-lettered there
+                continue
+            if self._batch_handler.accepts(envelope):
+                batched.append((index, envelope))
+            else:
+                single.append(index)
+        return batched, single
+
+    async def _in_one_call(
+        self, records: list[FailedRecord], batched: list[tuple[int, Envelope[EventData]]], outcomes: list[str]
+    ) -> None:
+        """All batched events in one handler call; if it fails, the same events one by one (retries, dead letters)."""
+        if not batched or self._batch_handler is None:
+            return
+        handle = self._batch_handler.handle
+        envelopes = [envelope for _, envelope in batched]
+        started = time.perf_counter()
+        try:
+            results = await retry(
+                lambda: handle(envelopes),
+                attempts=self._policy.attempts,
+                backoff=self._policy.backoff,
+                on_retry=self._on_retry,
+            )
+        except Exception as exc:
+            log.warning("batch call failed; handling its events one by one", error=f"{type(exc).__name__}: {exc}"[:300])
+            for index, _ in batched:
+                outcomes[index] = await self.process(records[index])
+            return
+        each = (time.perf_counter() - started) / len(batched)
+        for (index, envelope), result in zip(batched, results, strict=True):
+            self._metrics.event_seconds.labels(self._service, envelope.type).observe(each)
+            outcomes[index] = self._count(envelope.type, DUPLICATE if result == DUPLICATE else "processed")
 
     async def process(self, record: FailedRecord) -> str:
         """Handle a record; return the outcome (processed, duplicate, ignored, deadlettered)."""

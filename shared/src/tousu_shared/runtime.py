@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from tousu_shared.calendar import use_holidays
 from tousu_shared.consumer import EventConsumer, RetryPolicy, subscribe
 from tousu_shared.deadletter import DeadLetterPublisher
-from tousu_shared.handlers import Handler
+from tousu_shared.handlers import BatchHandler, Handler
 from tousu_shared.holidays import load_holidays
 from tousu_shared.http import ops_router
 from tousu_shared.kafka import create_broker, create_producer, ensure_topics, group_id
@@ -69,11 +69,13 @@ class Runtime:
         handlers: Mapping[str, Handler],
         ledger: bool = True,
         customers_side_by_side: bool = False,
+        batch_handler: BatchHandler | None = None,
     ) -> EventConsumer:
         """Subscribe this service's consumer group to topics with the safe, batched consume path.
 
         `customers_side_by_side`: the handlers' effects are per customer (no reads across customers),
-        so a batch's customers may be processed concurrently (see `EventConsumer.process_batch`).
+        so a batch's customers may be processed concurrently (see `EventConsumer.process_batch`);
+        `batch_handler` then takes all of a batch's events of its types in one call.
         """
         s = self.settings.service
         consumer = EventConsumer(
@@ -84,6 +86,7 @@ class Runtime:
             metrics=self.metrics,
             policy=RetryPolicy(s.retry_attempts, Backoff(s.retry_base_delay_s, s.retry_max_delay_s)),
             customers_side_by_side=customers_side_by_side,
+            batch_handler=batch_handler,
         )
         subscriber = subscribe(
             self.broker,

@@ -14,7 +14,7 @@ from tousu_intake.adapters.reports import ReportRepository
 from tousu_intake.config import IntakeSettings
 from tousu_intake.metrics import IntakeMetrics, RequestMetrics
 from tousu_intake.pii import PiiCipher
-from tousu_intake.readmodel import ReadModel
+from tousu_intake.readmodel import BatchedReadModel, ReadModel
 from tousu_intake.reporting import Reports
 from tousu_intake.routes import complaints, incidents, reports
 from tousu_intake.service import IntakeService
@@ -58,12 +58,14 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
     cipher = PiiCipher(config.pii_key)
     secret = settings.service.customer_key_secret
     readmodel = ReadModel(complaints=complaints_repo, incidents=incidents_repo)
+    batched = BatchedReadModel(complaints=complaints_repo, incidents=incidents_repo)
     topics = runtime.topics
     runtime.consume(
         topics=[topics.analysis, topics.escalation, topics.followup],
         handlers=readmodel.handlers(),
         ledger=False,  # the view's timeline holds every applied event id, written with the effect
         customers_side_by_side=True,  # each event changes one complaint's view
+        batch_handler=batched.handler(),  # a batch's events for one complaint: one write
     )
     service = IntakeService(
         complaints=complaints_repo,

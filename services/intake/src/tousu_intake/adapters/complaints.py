@@ -58,6 +58,11 @@ class ComplaintRepository:
         """One complaint document (without its outbox unless asked)."""
         return await self._coll.find_one({"_id": complaint_id}, None if with_outbox else {"outbox": 0})
 
+    async def many(self, complaint_ids: list[str]) -> dict[str, Document]:
+        """Several complaint documents (without their outboxes) in one query, by id."""
+        docs = await self._coll.find({"_id": {"$in": complaint_ids}}, {"outbox": 0}).to_list()
+        return {str(d["_id"]): d for d in docs}
+
     async def update_if_unchanged(self, *, complaint_id: str, rev: int, update: Mapping[str, Any]) -> bool:
         """Apply an update only if nobody changed the document since `rev` was read (optimistic lock)."""
         update = {**update, "$inc": {**update.get("$inc", {}), "rev": 1}}
