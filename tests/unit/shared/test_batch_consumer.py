@@ -11,9 +11,9 @@ from tousu_shared.codec import encode
 from tousu_shared.consumer import EventConsumer, RetryPolicy
 from tousu_shared.deadletter import FailedRecord
 from tousu_shared.events import ComplaintReopened, Envelope, EventData
-from tousu_shared.handlers import EventHandlers
+from tousu_shared.handlers import EventHandlers, batch_handler
 from tousu_shared.metrics import ServiceMetrics
-from tousu_shared.retry import Backoff
+from tousu_shared.retry import Backoff, PermanentError
 
 pytestmark = pytest.mark.unit
 
@@ -61,3 +61,42 @@ async def test_customers_run_side_by_side_each_in_its_own_order() -> None:
     assert seen.index("fast-1") < seen.index("slow-0"), "the other customer did not wait for the retry"
     assert [s for s in seen if s.startswith("slow")] == ["slow-0", "slow-1"]
     assert [s for s in seen if s.startswith("fast")] == ["fast-0", "fast-1"]
+
+
+class DeadLetters:
+    def __init__(self) -> None:
+        self.offsets: list[int] = []
+
+    async def publish(self, record: FailedRecord, *, error: str, attempts: int) -> None:
+        self.offsets.append(record.offset)
+
+
+async def test_a_failing_batch_call_falls_back_to_one_by_one_with_its_dead_letter() -> None:
+    calls: list[int] = []
+    one_by_one: list[str] = []
+
+    async def apply_all(envelopes: list[Envelope[EventData]]) -> list[str | None]:
+        calls.append(len(envelopes))
+        raise PermanentError("one of these complaints is unknown")
+
+    async def on_complaint_reopened(event: ComplaintReopened, envelope: Envelope[EventData]) -> None:
+        if event.complaint_id == "bad-0":
+            raise PermanentError("unknown complaint")
+        one_by_one.append(event.complaint_id)
+
+    dead = DeadLetters()
+    consumer = EventConsumer(
+        service="test",
+        handlers=EventHandlers().on(ComplaintReopened, on_complaint_reopened).as_mapping(),
+        ledger=None,
+        deadletters=dead,  # type: ignore[arg-type]
+        metrics=ServiceMetrics(service="test"),
+        policy=RetryPolicy(attempts=2, backoff=Backoff(0.001, 0.002)),
+        customers_side_by_side=True,
+        batch_handler=batch_handler([ComplaintReopened], apply_all),
+    )
+    batch = [record("good", 0, 1), record("bad", 0, 2), record("good", 1, 1)]
+    assert await consumer.process_batch(batch) == ["processed", "deadlettered", "processed"]
+    assert calls == [3], "the batch call was tried once: a permanent error is not retried"
+    assert one_by_one == ["good-0", "good-1"]
+    assert dead.offsets == [0]
