@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 
 from tests.unit.escalation.plan_builders import ROUTED, act, routed_case
+from tousu_escalation import events
 from tousu_escalation.domain import planning
 from tousu_escalation.domain.plan_rules import load_plan_rules
+from tousu_escalation.planner import plan_updated
 from tousu_intake.domain import plans
 from tousu_intake.domain.report_adherence import AdherenceCell, OverdueStepCell, adherence
+from tousu_intake.projection import PROJECTIONS
+from tousu_shared.events import Envelope, EventData
 
 pytestmark = pytest.mark.unit
 RULES = load_plan_rules()
@@ -92,3 +96,26 @@ def test_the_report_gives_the_adherent_share_by_route_queue_and_profile_and_the_
     assert report["by_profile"][0] == {"key": "entangled", "closed": 2, "adherent": 0, "share": 0.0}
     assert report["most_overdue_step"] == {"step": 3, "name": "调查核实", "count": 2}
     assert adherence([], [])["share"] is None and adherence([], [])["most_overdue_step"] is None
+
+
+def _apply(doc: dict[str, Any], data: Any) -> dict[str, Any]:
+    env = Envelope[EventData].wrap(data, source="tousu/escalation", time=ROUTED)
+    projection = next(p for p in PROJECTIONS if p.model is type(data))
+    _, fields = projection(doc, data, env)
+    return doc | fields
+
+
+def test_the_read_model_keeps_the_plan_from_routing_and_takes_newer_revisions_from_plan_updates() -> None:
+    case = routed_case()
+    routed = events.routed(case, cause="ev-analyzed").data
+    doc = _apply({"_id": "C-1", "cycle": 1}, routed)
+    assert "plan" not in doc["routing"], "the plan is kept once, per cycle"
+    assert [p["revision"] for p in doc["plans"]] == [1]
+    ack = act("acknowledged", at=ROUTED + HOUR)
+    change = planning.after_action(case, action=ack, event_id="ev-ack", rules=RULES, now=ROUTED + HOUR)
+    assert change is not None
+    updated = plan_updated(case, change, now=ROUTED + HOUR).data
+    doc = _apply(doc, updated)
+    assert doc["plans"][0]["steps"][0]["done_by"] == "ev-ack"
+    assert doc["plan_summary"]["settled"] is False
+    assert _apply(doc, routed)["plans"] == doc["plans"], "a redelivered older revision changes nothing"

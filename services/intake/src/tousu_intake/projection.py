@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from tousu_intake.domain import plans
 from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import (
     ComplaintAnalyzed,
@@ -21,6 +22,7 @@ from tousu_shared.events import (
 )
 from tousu_shared.events.deadline import ComplaintDeadlineSet
 from tousu_shared.events.escalation import IncidentEvent, IncidentOpened, IncidentUpdated
+from tousu_shared.events.plan import ComplaintPlanUpdated
 from tousu_shared.mongo import Document
 
 Change = tuple[dict[str, Any], dict[str, Any]]  # (timeline detail, fields to $set)
@@ -59,8 +61,17 @@ def _routed(doc: Document, d: ComplaintRouted, env: Envelope[EventData]) -> Chan
     incidents = sorted({*doc.get("incident_ids", []), *([d.incident_id] if d.incident_id else [])})
     fields: dict[str, Any] = {"incident_ids": incidents}
     if _newer(doc, "routing_at", env.time):
-        fields |= {"routing": payload(d), "routing_at": env.time, "route": d.route}
+        routing = {k: v for k, v in payload(d).items() if k != "plan"}  # the plan is kept per cycle, once
+        fields |= {"routing": routing, "routing_at": env.time, "route": d.route}
+    if d.plan is not None:
+        fields |= plans.fields(doc.get("plans", []), d.plan.model_dump(mode="json"))
     return detail, fields
+
+
+def _plan_updated(doc: Document, d: ComplaintPlanUpdated, env: Envelope[EventData]) -> Change:
+    """A plan change without a re-route (a step done, a re-plan, the cycle settled): the newest revision wins."""
+    detail = {"cycle": d.plan.cycle, "revision": d.plan.revision, "change": d.change, "reason": d.reason}
+    return detail, plans.fields(doc.get("plans", []), d.plan.model_dump(mode="json"))
 
 
 def _sla(doc: Document, d: ComplaintSlaWarning | ComplaintSlaBreached, env: Envelope[EventData]) -> Change:
@@ -159,6 +170,7 @@ class Projection(Generic[E]):
 PROJECTIONS: list[Projection[Any]] = [
     Projection(ComplaintAnalyzed, _analyzed),
     Projection(ComplaintRouted, _routed),
+    Projection(ComplaintPlanUpdated, _plan_updated),
     Projection(ComplaintSlaWarning, _sla),
     Projection(ComplaintSlaBreached, _sla),
     Projection(ComplaintDeadlineSet, _deadline_set),

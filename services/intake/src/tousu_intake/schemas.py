@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from tousu_intake import examples
 from tousu_shared.events.base import Channel, ProductLine, RepresentativeKind
 from tousu_shared.events.intake import ActionType, Satisfaction
+from tousu_shared.events.plan import HandlingPlan, PlanStep
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -168,6 +169,22 @@ class TimelineEntry(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class PlanStepView(PlanStep):
+    """One step of the plan with its state now."""
+
+    state: Literal["pending", "done", "overdue"] = Field(
+        description="done; overdue (open past its due time, or the cycle ended without it); else pending."
+    )
+
+
+class PlanView(HandlingPlan):
+    """`plan` of the view (domain §9): the current cycle's handling plan, each step with its state."""
+
+    steps: list[PlanStepView] = Field(description="The six steps in order, each with its state.")  # type: ignore[assignment]
+    overdue_steps: list[int] = Field(default_factory=list, description="Steps in state overdue.")
+    earlier_cycles: list[int] = Field(default_factory=list, description="Cycles with a plan before this one.")
+
+
 class ComplaintView(BaseModel):
     """`GET /v1/complaints/{id}`: the full current view."""
 
@@ -184,6 +201,7 @@ class ComplaintView(BaseModel):
     sla: dict[str, Any] = Field(description="Regulatory clock, extensions, warnings and breaches.")
     followup: dict[str, Any] = Field(description="Surveys, feedback and satisfaction.")
     incident_ids: list[str] = Field(default_factory=list)
+    plan: PlanView | None = Field(default=None, description="(added 2026-12) The handling plan (处置方案).")
     timeline: list[TimelineEntry]
 
 

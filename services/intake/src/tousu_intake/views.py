@@ -8,6 +8,7 @@ from typing import Any
 
 from tousu_intake.adapters.complaints import ComplaintRepository
 from tousu_intake.adapters.incidents import IncidentRepository
+from tousu_intake.domain import plans
 from tousu_intake.domain.errors import FieldError, InvalidInput
 from tousu_intake.domain.keys import customer_key
 from tousu_intake.pii import PiiCipher
@@ -102,6 +103,7 @@ class Views:
             "sla": _sla(doc, now=now),
             "followup": followup,
             "incident_ids": doc.get("incident_ids", []),
+            "plan": plans.plan_view(doc.get("plans") or [], now=now),
             "timeline": timeline,
         }
 
