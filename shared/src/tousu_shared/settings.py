@@ -141,6 +141,17 @@ class ServiceSettings(BaseSettings):
     outbox_idle_max_interval_s: float = Field(
         default=2.0, gt=0, le=4.0, description="Longest poll interval of an idle relay (it doubles while idle)."
     )
+    clock_offset_file: Path | None = Field(
+        default=None,
+        description="Development and test only: the service's clock runs ahead by the seconds written in this file "
+        "(re-read when it changes), so end-to-end tests move every service's time; refused in production.",
+    )
+
+    @model_validator(mode="after")
+    def _clock(self) -> ServiceSettings:
+        if self.environment == "production" and self.clock_offset_file is not None:
+            raise ValueError("TOUSU_CLOCK_OFFSET_FILE moves the service's clock: refused in production")
+        return self
 
     @model_validator(mode="after")
     def _secret(self) -> ServiceSettings:

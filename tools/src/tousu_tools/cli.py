@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tousu_shared.clock import configured_clock
 from tousu_shared.settings import SERVICES, KafkaSettings, Settings
 from tousu_tools.keys_cli import keys_app
 
@@ -111,8 +113,11 @@ def serve(service: Annotated[str, typer.Argument(help="intake | analysis | escal
 
     settings = Settings.load(service)  # type: ignore[arg-type,unused-ignore]
     module = importlib.import_module(f"tousu_{service}.bootstrap")
+    offset_file = settings.service.clock_offset_file  # development and test only (refused in production)
+    takes_clock = "now" in inspect.signature(module.create_app).parameters
+    clock = {"now": configured_clock(offset_file)} if offset_file and takes_clock else {}
     uvicorn.run(
-        module.create_app(settings),
+        module.create_app(settings, **clock),
         host=settings.service.host,
         port=settings.service.effective_port,
         workers=1,

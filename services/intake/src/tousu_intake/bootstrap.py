@@ -21,7 +21,7 @@ from tousu_intake.service import IntakeService
 from tousu_intake.views import Views
 from tousu_shared.apikey_store import open_key_store
 from tousu_shared.auth import Authenticator
-from tousu_shared.clock import utc_now
+from tousu_shared.clock import Clock, utc_now
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
@@ -40,9 +40,10 @@ class Intake:
     views: Views
     authenticator: Authenticator
     reports: Reports
+    now: Clock
 
 
-async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetrics) -> Intake:
+async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetrics, now: Clock = utc_now) -> Intake:
     """Indexes, the dev key, the outbox relay and the read-model consumer; returns what routes need."""
     settings = runtime.settings
     complaints_repo = ComplaintRepository(runtime.db[runtime.collection_name("complaints")])
@@ -76,24 +77,27 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
         notify=relay.notify,
         clock_skew=timedelta(seconds=config.clock_skew_s),
         max_age=timedelta(days=config.max_received_age_days),
+        clock=now,
     )
     views = Views(complaints=complaints_repo, incidents=incidents_repo, cipher=cipher, customer_key_secret=secret)
     authenticator = Authenticator(
         keys=keys, rate_per_s=config.rate_limit_per_s, burst=config.rate_limit_burst, cache_s=config.api_key_cache_s
     )
-    reporting = Reports(repository=report_repo, clock=utc_now)
-    return Intake(service=service, views=views, authenticator=authenticator, reports=reporting)
+    reporting = Reports(repository=report_repo, clock=now)
+    return Intake(service=service, views=views, authenticator=authenticator, reports=reporting, now=now)
 
 
-def create_app(settings: Settings | None = None, *, intake: IntakeSettings | None = None) -> FastAPI:
-    """Build the intake service app (tests pass their own settings slices)."""
+def create_app(
+    settings: Settings | None = None, *, intake: IntakeSettings | None = None, now: Clock = utc_now
+) -> FastAPI:
+    """Build the intake service app (tests pass their own settings slices and clock)."""
     settings = settings or Settings.load("intake")
     config = (intake or IntakeSettings()).checked(environment=settings.service.environment)
     metrics = IntakeMetrics(service=settings.service.name)
     apps: list[FastAPI] = []
 
     async def setup(runtime: Runtime) -> None:
-        apps[0].state.intake = wired = await wire(runtime, config=config, metrics=metrics)
+        apps[0].state.intake = wired = await wire(runtime, config=config, metrics=metrics, now=now)
         apps[0].state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
 
     app = build_app(settings, title="tousu intake 投诉受理", setup=setup, description=DESCRIPTION, metrics=metrics)

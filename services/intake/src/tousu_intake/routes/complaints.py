@@ -21,7 +21,6 @@ from tousu_intake.schemas import (
     Problem,
     Rfc3339,
 )
-from tousu_shared.clock import utc_now
 from tousu_shared.events.base import Channel
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints 投诉"])
@@ -102,7 +101,8 @@ async def list_complaints(
 )
 async def get_complaint(request: Request, key: Reader, complaint_id: str) -> dict[str, Any]:
     """Status, intake data (masked unless admin), analysis, routing, SLA, follow-up and timeline."""
-    view: dict[str, Any] = await _intake(request).views.complaint(complaint_id=complaint_id, key=key, now=utc_now())
+    intake = _intake(request)
+    view: dict[str, Any] = await intake.views.complaint(complaint_id=complaint_id, key=key, now=intake.now())
     return view
 
 
