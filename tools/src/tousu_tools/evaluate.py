@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,87 +41,32 @@ from tousu_escalation.domain.incidents import (
 )
 from tousu_escalation.domain.policy import Policy, load_policy
 from tousu_escalation.domain.routing import Routing, RoutingContext, route
+from tousu_intake.domain.keys import customer_key
+from tousu_intake.records import received_event
+from tousu_intake.schemas import ComplaintCreate
 from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.events import (
     ComplaintAnalyzed,
     ComplaintReceived,
-    MaskedCustomer,
-    MaskedRepresentative,
-    MediaInfo,
-    Product,
-    RegulatorInfo,
 )
 from tousu_shared.events.analysis import matter_key
 
 ANALYZER_VERSION = "evaluate"
-EVAL_KEY = b"tousu-evaluate"
+EVAL_SECRET = "tousu-evaluate"  # keys only need to be stable within one run
 BANDS = ["low", "medium", "high"]
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<!\d)(\d{4})(\d{10})(\d{3}[\dXx])(?!\d)")
-
-
-def keyed(value: str) -> str:
-    """Keyed HMAC-SHA256, as intake derives `customer_key` and `phone_key`."""
-    return hmac.new(EVAL_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def mask_text(text: str) -> str:
-    """Mask phone and ID numbers inside free text, keeping its length (and so every offset)."""
-    text = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
-    return _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 10 + m.group(3), text)
-
-
-def _mask(value: str | None, keep: int = 4) -> str | None:
-    if not value:
-        return None
-    return "*" * max(0, len(value) - keep) + value[-keep:]
-
-
-def _age_band(age: int | None) -> str:
-    if age is None:
-        return "unknown"
-    return "65+" if age >= 65 else "45-64" if age >= 45 else "18-44"
-
-
-def _representative(data: dict[str, Any] | None) -> MaskedRepresentative | None:
-    if not data:
-        return None
-    phone = data.get("phone")
-    return MaskedRepresentative(
-        kind=data.get("kind", "self"),
-        name_masked=(data["name"][0] + "*") if data.get("name") else None,
-        phone_masked=_mask(phone),
-        phone_key=keyed(phone) if phone else None,
-    )
 
 
 def complaint_from_body(*, body: dict[str, Any], complaint_id: str) -> ComplaintReceived:
-    """A contract §2 POST body as the `complaint.received` event intake would publish (masked)."""
-    received_at = datetime.fromisoformat(body["received_at"])
-    customer = body["customer"]
-    product = body["product"]
-    regulator = body.get("regulator")
-    return ComplaintReceived(
+    """A contract §2 POST body as intake itself maps it to `complaint.received` (its validation and masking)."""
+    create = ComplaintCreate.model_validate(body)
+    received_at = create.received_at or datetime.now(UTC)
+    return received_event(
+        create,
         complaint_id=complaint_id,
-        customer_key=keyed(customer["ref"]),
-        channel=body["channel"],
-        channel_ref=body["channel_ref"],
+        customer_key=customer_key(ref=create.customer.ref, secret=EVAL_SECRET),
         received_at=received_at,
         due_at=regulatory_due_at(started_at=received_at),
-        customer=MaskedCustomer(age_band=_age_band(customer.get("age")), vulnerable=bool(customer.get("vulnerable"))),
-        product=Product(
-            line=product["line"],
-            type=product.get("type"),
-            policy_or_account_masked=_mask(product.get("policy_or_account")),
-        ),
-        category=body.get("category"),
-        content=mask_text(body["content"]),
-        demands=body.get("demands"),
-        amount_in_dispute=body.get("amount_in_dispute"),
-        representative=_representative(body.get("representative")),
-        regulator=RegulatorInfo(**regulator) if regulator else None,
-        media=MediaInfo(**body["media"]) if body.get("media") else None,
-        complainant_count=body.get("complainant_count", 1),
+        secret=EVAL_SECRET,
     )
 
 
