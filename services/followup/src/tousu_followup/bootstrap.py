@@ -1,7 +1,8 @@
-"""Composition root of the follow-up service: the only place that builds adapters and loops."""
+"""Composition root of the follow-up service: the core, then its inbound adapters, then the app."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from tousu_followup.config import FollowupSettings
 from tousu_followup.domain.rules import FollowupRules
 from tousu_followup.handlers import build_handlers
 from tousu_followup.metrics import FollowupMetrics
+from tousu_followup.ports import FollowupCases, WorklistCases
 from tousu_followup.scanner import DeadlineScanner
 from tousu_followup.service import FollowupService
 from tousu_shared import auth
@@ -31,36 +33,53 @@ DESCRIPTION = (
 
 
 @dataclass(frozen=True)
+class Core:
+    """The service and the case store it writes, with the rules and metrics the scanner and routes share."""
+
+    service: FollowupService
+    cases: FollowupCases
+    rules: FollowupRules
+    metrics: FollowupMetrics
+
+
+@dataclass(frozen=True)
 class Followup:
     """What the routes use, built once per process in the lifespan."""
 
-    cases: CaseRepository
+    cases: WorklistCases
     authenticator: Authenticator
     rules: FollowupRules
     now: Clock
     limit: int
 
 
-async def wire(runtime: Runtime, *, config: FollowupSettings, metrics: FollowupMetrics, now: Clock) -> Followup:
-    """Indexes, the outbox relay, the consumer and the deadline scanner; returns what routes need."""
-    rules = config.rules()
+CoreFactory = Callable[[Runtime], Awaitable[Core]]
+
+
+async def prepare_core(runtime: Runtime, *, rules: FollowupRules, metrics: FollowupMetrics, now: Clock) -> Core:
+    """The core: its outbound adapters (the case store with its indexes, the outbox relay) and the service."""
     name = runtime.collection_name("cases")
     cases = CaseRepository(runtime.db[name], topics=runtime.topics)
     await cases.ensure_indexes()
     relay = await runtime.outbox(name)
     service = FollowupService(cases=cases, rules=rules, metrics=metrics, wake=relay.notify, now=now)
+    return Core(service=service, cases=cases, rules=rules, metrics=metrics)
+
+
+def prepare_inbound(runtime: Runtime, *, core: Core, config: FollowupSettings, now: Clock) -> None:
+    """The inbound adapters that drive the core: the event consumer and the deadline scanner."""
     topics = runtime.topics
     runtime.consume(
         topics=[topics.intake, topics.analysis, topics.escalation],
-        handlers=build_handlers(service=service),
+        handlers=build_handlers(service=core.service),
         ledger=False,  # effects carry their event id (the case's `applied` list), written with the effect
         customers_side_by_side=True,  # every effect is on one complaint's case
     )
     scanner = DeadlineScanner(
-        cases=cases,
-        service=service,
-        rules=rules,
-        metrics=metrics,
+        cases=core.cases,
+        service=core.service,
+        rules=core.rules,
+        metrics=core.metrics,
         now=now,
         interval_s=config.scan_interval_s,
         batch=config.scan_batch,
@@ -68,8 +87,14 @@ async def wire(runtime: Runtime, *, config: FollowupSettings, metrics: FollowupM
         gauge_interval_s=config.gauge_interval_s,
     )
     runtime.background(scanner.run)
+
+
+async def prepare_worklist(runtime: Runtime, *, core: Core, config: FollowupSettings, now: Clock) -> Followup:
+    """What the worklist routes read: the case store and the API keys of follow-up's own collection."""
     authenticator = await _authenticator(runtime, config)
-    return Followup(cases=cases, authenticator=authenticator, rules=rules, now=now, limit=config.worklist_limit)
+    return Followup(
+        cases=core.cases, authenticator=authenticator, rules=core.rules, now=now, limit=config.worklist_limit
+    )
 
 
 async def _authenticator(runtime: Runtime, config: FollowupSettings) -> Authenticator:
@@ -81,23 +106,31 @@ async def _authenticator(runtime: Runtime, config: FollowupSettings) -> Authenti
 
 
 def create_app(
-    settings: Settings | None = None, *, followup: FollowupSettings | None = None, now: Clock = utc_now
+    settings: Settings | None = None,
+    *,
+    followup: FollowupSettings | None = None,
+    now: Clock = utc_now,
+    core: CoreFactory | None = None,
 ) -> FastAPI:
-    """Build the follow-up service app (tests pass their own settings slices and clock)."""
+    """The app: core (or `core`, a test's override), then the consumer, scanner and worklist routes over it."""
     settings = settings or Settings.load("followup")
     config = (followup or FollowupSettings()).checked(environment=settings.service.environment)
+    rules = config.rules()
     service_metrics = ServiceMetrics(service="followup")
     metrics = FollowupMetrics(service_metrics.registry)
-    apps: list[FastAPI] = []
+
+    async def default_core(runtime: Runtime) -> Core:
+        return await prepare_core(runtime, rules=rules, metrics=metrics, now=now)
 
     async def setup(runtime: Runtime) -> None:
-        apps[0].state.followup = wired = await wire(runtime, config=config, metrics=metrics, now=now)
-        apps[0].state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
+        built = await (core or default_core)(runtime)
+        prepare_inbound(runtime, core=built, config=config, now=now)
+        app.state.followup = wired = await prepare_worklist(runtime, core=built, config=config, now=now)
+        app.state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
 
     app = build_app(
         settings, title="tousu follow-up 回访", setup=setup, description=DESCRIPTION, metrics=service_metrics
     )
-    apps.append(app)
     app.include_router(routes.router)
     auth.install(app)
     return app

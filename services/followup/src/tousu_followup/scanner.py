@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from tousu_followup.adapters.cases import CaseRepository, Stored
 from tousu_followup.domain import lifecycle as lc
 from tousu_followup.domain.rules import FollowupRules
 from tousu_followup.metrics import FollowupMetrics
+from tousu_followup.ports import DeadlineCases, Stored
 from tousu_followup.service import FollowupService
 from tousu_shared.scanner import DueScanner
 
@@ -19,7 +19,7 @@ class DeadlineScanner(DueScanner[Stored]):
     def __init__(
         self,
         *,
-        cases: CaseRepository,
+        cases: DeadlineCases,
         service: FollowupService,
         rules: FollowupRules,
         metrics: FollowupMetrics,

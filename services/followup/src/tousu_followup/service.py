@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tousu_followup import events
-from tousu_followup.adapters.cases import CaseRepository, Stored
 from tousu_followup.domain import lifecycle as lc
 from tousu_followup.domain.model import Case, Context, Decision, Resolution
 from tousu_followup.domain.rules import FollowupRules
 from tousu_followup.metrics import FollowupMetrics
 from tousu_followup.observe import count_decision
+from tousu_followup.ports import CaseStore, Stored
 from tousu_shared.events import (
     ComplaintActionRecorded,
     ComplaintAnalyzed,
@@ -33,7 +33,7 @@ class FollowupService:
     def __init__(
         self,
         *,
-        cases: CaseRepository,
+        cases: CaseStore,
         rules: FollowupRules,
         metrics: FollowupMetrics,
         wake: Callable[[], None],

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from tousu_followup.adapters.cases import Stored
 from tousu_followup.domain.model import Survey
 from tousu_followup.domain.rules import FollowupRules
+from tousu_followup.ports import Stored
 
 
 class Representative(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,25 +9,15 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from tousu_followup.domain.model import Case, Context
+from tousu_followup.ports import Stored
 from tousu_shared.cases import CaseDocuments, Envelopes
 from tousu_shared.mongo import Document
 
 HIDDEN = {"outbox": 0, "applied": 0}
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A case as loaded, with what optimistic concurrency and idempotency need."""
-
-    case: Case
-    context: Context
-    rev: int = 0
-    applied: frozenset[str] = frozenset()
-    contact: Document = field(default_factory=dict)
-
-
 class CaseRepository(CaseDocuments):
-    """Speaks `Case`; state writes are journaled, revision-checked and carry their events."""
+    """The Mongo adapter of `FollowupCases`: speaks `Case`; writes are journaled, revision-checked, with events."""
 
     async def ensure_indexes(self) -> None:
         """The scanner's deadline range, the worklist's due range, the blocked list."""
