@@ -24,12 +24,19 @@ def problem(status: int, title: str, *, detail: str | None = None, **extra: obje
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-async def _run_check(check: ReadyCheck, timeout_s: float) -> str | None:
+async def _run_check(check: ReadyCheck, timeout_s: float) -> Exception | None:
     try:
         await asyncio.wait_for(check(), timeout=timeout_s)
+    except TimeoutError:
+        return TimeoutError(f"no answer within {timeout_s:g} s")
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"[:200] or type(exc).__name__
+        return exc
     return None
+
+
+def _reason(exc: Exception) -> str:
+    """What a failed check is waiting for, e.g. `not connected to Kafka yet (reconnecting)`."""
+    return (str(exc) or type(exc).__name__)[:200]
 
 
 def ops_router(
@@ -46,9 +53,12 @@ def ops_router(
     async def readyz() -> Response:
         names = list(checks)
         results = await asyncio.gather(*(_run_check(checks[n], timeout_s) for n in names))
-        failures = {n: r for n, r in zip(names, results, strict=True) if r}
-        if failures:
-            return problem(503, "Not ready", detail="a dependency is unreachable", service=service, checks=failures)
+        failed = {n: exc for n, exc in zip(names, results, strict=True) if exc is not None}
+        if failed:
+            waiting_for = [f"{n}: {_reason(exc)}" for n, exc in failed.items()]
+            reasons = {n: f"{type(exc).__name__}: {_reason(exc)}"[:200] for n, exc in failed.items()}
+            detail = "waiting for " + "; ".join(waiting_for)
+            return problem(503, "Not ready", detail=detail, service=service, checks=reasons, waiting_for=waiting_for)
         return JSONResponse({"status": "ready", "service": service, "checks": dict.fromkeys(names, "ok")})
 
     @router.get("/metrics", summary="Prometheus exposition", include_in_schema=False)

@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from tousu_shared.calendar import use_holidays
 from tousu_shared.consumer import EventConsumer, RetryPolicy, subscribe
@@ -30,6 +32,7 @@ from tousu_shared.settings import CalendarSettings, Settings
 
 log = get_logger("tousu.runtime")
 Setup = Callable[["Runtime"], Awaitable[None]]
+MONGO_CHECK_TIMEOUT_S = 1.5  # below the readiness probe's 2 s, so /readyz says "no answer" itself
 
 
 class Runtime:
@@ -209,14 +212,24 @@ class Runtime:
         if self.fatal:
             raise RuntimeError(self.fatal)
         if not self.kafka_ready.is_set():
-            raise ConnectionError("not connected to Kafka yet")
-        ok = await self.producer.client.fetch_all_metadata()
+            raise ConnectionError("not connected to Kafka yet (reconnecting)")
+        try:
+            ok = await self.producer.client.fetch_all_metadata()
+        except KafkaError as exc:  # the broker is gone or restarting; the clients reconnect by themselves
+            raise ConnectionError("Kafka does not answer a metadata request (reconnecting)") from exc
         if ok is None:
-            raise ConnectionError("no metadata from Kafka")
+            raise ConnectionError("no metadata from Kafka (reconnecting)")
 
     async def mongo_check(self) -> None:
-        """Readiness: the database answers a ping."""
-        await ping(self.db)
+        """Readiness: the database answers a ping (bounded below the probe's own timeout, to say why)."""
+        try:
+            await asyncio.wait_for(ping(self.db), timeout=MONGO_CHECK_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise ConnectionError(
+                f"MongoDB does not answer a ping within {MONGO_CHECK_TIMEOUT_S:g} s (reconnecting)"
+            ) from exc
+        except PyMongoError as exc:
+            raise ConnectionError(f"MongoDB does not answer a ping (reconnecting): {type(exc).__name__}") from exc
 
 
 async def _bounded(awaitable: Awaitable[Any], timeout_s: float, what: str) -> None:

@@ -1,4 +1,4 @@
-"""`tousu dev`: embedded servers plus the four services as separate processes, stopped cleanly."""
+"""`tousu dev`: embedded servers plus the four services as separate processes, supervised, stopped cleanly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -19,9 +21,11 @@ from rich.table import Table
 
 from tousu_shared.settings import DEFAULT_PORTS, SERVICES, ServiceName
 from tousu_tools import embedded
-from tousu_tools.endpoints import Backends, backends
+from tousu_tools.endpoints import Backends, backends, create_topics
+from tousu_tools.supervisor import ProcessUnit, Supervised, Supervisor
 
 console = Console()
+PID_FILE = "dev-pids.json"  # {name: pid} of every process `tousu dev` supervises, kept current
 
 
 @dataclass
@@ -82,13 +86,19 @@ def start_service(
     """Spawn `tousu serve NAME` as its own process."""
     if embedded.port_in_use(port):
         raise SystemExit(f"port {port} for {name} is in use; set TOUSU_{name.upper()}_PORT")
-    log = (data_dir / "logs" / f"{name}.log").open("ab")
-    proc = embedded.spawn(
-        [sys.executable, "-m", "tousu_tools.cli", "serve", name],
-        log=log,
-        env=service_env(found, name, port, data_dir, keys),
-    )
-    return ServiceProcess(name, port, proc)
+    return ServiceProcess(name, port, spawn_service(found, name, port, data_dir, keys))
+
+
+def spawn_service(
+    found: Backends, name: ServiceName, port: int, data_dir: Path, keys: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """The `tousu serve NAME` process, appending to `DATA_DIR/logs/NAME.log`."""
+    with (data_dir / "logs" / f"{name}.log").open("ab") as log:  # the child keeps its own descriptor
+        return embedded.spawn(
+            [sys.executable, "-m", "tousu_tools.cli", "serve", name],
+            log=log,
+            env=service_env(found, name, port, data_dir, keys),
+        )
 
 
 def wait_healthy(services: list[ServiceProcess], timeout_s: float = 60.0) -> None:
@@ -147,7 +157,7 @@ class _Stop:
 
 
 def run_dev(data_dir: Path, *, demo: bool = False) -> int:
-    """Start everything, wait for Ctrl-C/SIGTERM or a crash, stop everything."""
+    """Start everything, restart what exits until Ctrl-C/SIGTERM or a crash loop, stop everything."""
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "logs").mkdir(exist_ok=True)
     keys = load_secrets(data_dir)
@@ -169,14 +179,21 @@ def run_dev(data_dir: Path, *, demo: bool = False) -> int:
                 services.append(start_service(found, name, service_port(name), data_dir, keys))
             wait_healthy(services)
             print_table(found, services, data_dir, keys["dev_api_key"])
-            if demo:
-                _run_demo(services[0].url, api_key=keys["dev_api_key"], stop=stop)
-            return _supervise(services, stop)
+            if demo:  # beside the supervisor, so what crashes during the demo is restarted too
+                _start_demo(services[0].url, api_key=keys["dev_api_key"], stop=stop)
+            code = _supervise(found, services, data_dir, keys, stop)
+            stop.requested = True  # ends a demo still running
+            return code
         finally:
             console.print("stopping services…")
             stop_services(services)
             console.print("stopping servers…")
     return 0
+
+
+def _start_demo(url: str, *, api_key: str, stop: _Stop) -> None:
+    """Run the demo in a thread of its own."""
+    threading.Thread(target=_run_demo, args=(url,), kwargs={"api_key": api_key, "stop": stop}, daemon=True).start()
 
 
 def _run_demo(url: str, *, api_key: str, stop: _Stop) -> None:
@@ -193,11 +210,51 @@ def _run_demo(url: str, *, api_key: str, stop: _Stop) -> None:
         api.close()
 
 
-def _supervise(services: list[ServiceProcess], stop: _Stop) -> int:
-    while not stop.requested:
-        for svc in services:
-            if svc.proc.poll() is not None:
-                console.print(f"[red]{svc.name} exited with code {svc.proc.returncode}[/red]")
-                return 1
-        time.sleep(0.3)
-    return 0
+def _supervise(
+    found: Backends, services: list[ServiceProcess], data_dir: Path, keys: dict[str, str], stop: _Stop
+) -> int:
+    """Restart whatever exits until Ctrl-C/SIGTERM (0) or a crash loop (1)."""
+    supervisor = Supervisor(
+        _units(found, services, data_dir, keys),
+        console=console,
+        log_file=data_dir / "logs" / "dev.log",
+        pid_file=data_dir / PID_FILE,
+    )
+    try:
+        return supervisor.run(stop=lambda: stop.requested)
+    finally:
+        supervisor.close()
+
+
+def _units(found: Backends, services: list[ServiceProcess], data_dir: Path, keys: dict[str, str]) -> list[Supervised]:
+    """The embedded servers we started (if any), then the four services."""
+    units: list[Supervised] = []
+    if found.kafka is not None:
+        units.append(_server_unit(found.kafka, after=lambda: create_topics(found)))
+    if found.mongo is not None:  # restarted on the same storage directory: the data is kept
+        units.append(_server_unit(found.mongo, after=lambda: None))
+    units += [_service_unit(found, svc, data_dir, keys) for svc in services]
+    return units
+
+
+def _service_unit(found: Backends, svc: ServiceProcess, data_dir: Path, keys: dict[str, str]) -> ProcessUnit:
+    """A service: the same command, port and environment again."""
+
+    def respawn() -> None:
+        svc.proc = spawn_service(found, svc.name, svc.port, data_dir, keys)
+
+    return ProcessUnit(svc.name, str(data_dir / "logs" / f"{svc.name}.log"), lambda: svc.proc, respawn)
+
+
+def _server_unit(server: embedded.EmbeddedServer, *, after: Callable[[], None]) -> ProcessUnit:
+    """An embedded server: the same command on the same port; `after` runs once it answers again.
+
+    The memory-only broker comes back empty, so `after` re-creates the topics (services create them
+    only at start-up). What the old broker held is not re-published here.
+    """
+
+    def start_again() -> None:
+        server.restart()
+        after()
+
+    return ProcessUnit(server.name, str(server.log_path), lambda: server.proc, start_again)

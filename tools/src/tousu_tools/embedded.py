@@ -17,7 +17,9 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -130,13 +132,17 @@ def secantus_command() -> str:
 
 @dataclass
 class EmbeddedServer:
-    """One embedded server process."""
+    """One embedded server process, and how to start it again (same command, port and storage)."""
 
     name: str
     port: int
     proc: subprocess.Popen[bytes]
     log_path: Path
     _log: IO[bytes] = field(repr=False)
+    command: list[str] = field(default_factory=list)
+    probe: Callable[[], bool] = field(default=lambda: True, repr=False)
+    label: str = "server"
+    start_timeout_s: float = 20.0
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after the timeout."""
@@ -148,6 +154,21 @@ class EmbeddedServer:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+
+    def restart(self) -> None:
+        """Stop (or reap) the process, start the same command again and wait until it answers."""
+        self.stop()
+        _require_free(self.port, self.label)
+        self._log = self.log_path.open("ab")
+        self.proc = spawn(self.command, log=self._log)
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        try:
+            wait_until(self.probe, timeout_s=self.start_timeout_s, what=self.label, proc=self.proc)
+        except EmbeddedServerError:
+            self.stop()
+            raise
 
     def pause(self) -> None:
         """SIGSTOP: the process hangs, clients time out, nothing is lost (simulated outage)."""
@@ -164,63 +185,58 @@ def _require_free(port: int, what: str) -> None:
         raise EmbeddedServerError(f"{what}: port {port} on 127.0.0.1 is already in use")
 
 
+def _launch(
+    name: str, *, label: str, port: int, command: list[str], probe: Callable[[], bool], log_dir: Path, timeout_s: float
+) -> EmbeddedServer:
+    """Spawn `command` logging to `log_dir/<name>.log` and wait until `probe()` answers."""
+    _require_free(port, label)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = log_path.open("ab")
+    proc = spawn(command, log=log)
+    server = EmbeddedServer(name, port, proc, log_path, log, command, probe, label, timeout_s)
+    server._wait_ready()
+    return server
+
+
 def start_kafka(*, port: int, log_dir: Path, timeout_s: float = 20.0) -> EmbeddedServer:
     """Start tansu (memory storage) on 127.0.0.1:port and wait for ApiVersions."""
-    _require_free(port, "tansu")
     url = f"tcp://127.0.0.1:{port}"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = (log_dir / "kafka.log").open("ab")
-    proc = spawn(
-        [
-            tansu_binary(),
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-            "--storage-engine",
-            "memory://tansu/",
-        ],
-        log=log,
+    command = [
+        tansu_binary(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
+    probe = partial(kafka_api_versions, "127.0.0.1", port)
+    return _launch(
+        "kafka", label="tansu", port=port, command=command, probe=probe, log_dir=log_dir, timeout_s=timeout_s
     )
-    server = EmbeddedServer("kafka", port, proc, log_dir / "kafka.log", log)
-    try:
-        wait_until(lambda: kafka_api_versions("127.0.0.1", port), timeout_s=timeout_s, what="tansu", proc=proc)
-    except EmbeddedServerError:
-        server.stop()
-        raise
-    return server
 
 
 def start_mongo(*, port: int, storage: Path, log_dir: Path, timeout_s: float = 60.0) -> EmbeddedServer:
     """Start SecantusDB with --sync-on-commit on 127.0.0.1:port and wait for `ping`."""
-    _require_free(port, "secantusd")
     storage.mkdir(parents=True, exist_ok=True)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = (log_dir / "mongodb.log").open("ab")
-    proc = spawn(
-        [
-            secantus_command(),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            str(storage),
-            "--sync-on-commit",
-            "--log-level",
-            "WARNING",
-        ],
-        log=log,
+    command = [
+        secantus_command(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage),
+        "--sync-on-commit",
+        "--log-level",
+        "WARNING",
+    ]
+    probe = partial(mongo_ping, mongo_uri(port))
+    return _launch(
+        "mongodb", label="secantusd", port=port, command=command, probe=probe, log_dir=log_dir, timeout_s=timeout_s
     )
-    server = EmbeddedServer("mongodb", port, proc, log_dir / "mongodb.log", log)
-    uri = mongo_uri(port)
-    try:
-        wait_until(lambda: mongo_ping(uri), timeout_s=timeout_s, what="secantusd", proc=proc)
-    except EmbeddedServerError:
-        server.stop()
-        raise
-    return server
 
 
 def mongo_uri(port: int) -> str:

@@ -58,15 +58,16 @@ def backends(*, data_dir: Path, kafka_port: int = 0, mongo_port: int = 0, partit
         return
     if os.environ.get("TOUSU_TEST_BACKEND") == "containers" and docker_available():
         with _containers() as found:
-            _create_topics(found, partitions)
+            create_topics(found, partitions)
             yield found
         return
     with _embedded(data_dir=data_dir, kafka_port=kafka_port, mongo_port=mongo_port) as found:
-        _create_topics(found, partitions)
+        create_topics(found, partitions)
         yield found
 
 
-def _create_topics(found: Backends, partitions: int) -> None:
+def create_topics(found: Backends, partitions: int = 6) -> None:
+    """Create every missing topic (names from TOUSU_KAFKA_TOPICS__*) on the resolved broker."""
     settings = KafkaSettings(bootstrap_servers=found.kafka_bootstrap, partitions=partitions)
     asyncio.run(ensure_topics(settings))
 
