@@ -9,6 +9,7 @@ same timer twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 import uuid
@@ -41,6 +42,11 @@ class DueScanner(ABC, Generic[T]):
         self._interval, self._batch, self._lease = interval_s, batch, timedelta(seconds=lease_s)
         self._gauge_interval, self._gauges_at = gauge_interval_s, 0.0
         self.owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._nudged = asyncio.Event()
+
+    def notify(self) -> None:
+        """Scan now instead of after the idle pause (something due was just stored)."""
+        self._nudged.set()
 
     @abstractmethod
     async def claim(self, *, now: datetime, owner: str, lease: timedelta) -> T | None:
@@ -66,7 +72,9 @@ class DueScanner(ABC, Generic[T]):
                 await asyncio.sleep(Backoff(self._interval, 30.0).delay(min(failures, 8)))
                 continue
             if claimed < self._batch:
-                await asyncio.sleep(self._interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._nudged.wait(), self._interval)
+                self._nudged.clear()
 
     async def scan_once(self) -> int:
         """Handle up to `batch` due items; return how many were claimed."""

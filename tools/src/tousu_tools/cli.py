@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tousu_shared.clock import configured_clock
-from tousu_shared.settings import SERVICES, KafkaSettings, Settings
+from tousu_shared.settings import SERVICES, KafkaSettings, MongoSettings, Settings
 from tousu_tools.keys_cli import keys_app
 
 app = typer.Typer(help="tousu (投诉): complaint intake, analysis, escalation and follow-up.", no_args_is_help=True)
@@ -173,8 +173,8 @@ def dlq_replay(
     dlq_id: Annotated[list[str] | None, typer.Option("--id", help="Dead-letter id (repeatable).")] = None,
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every dead letter.")] = False,
 ) -> None:
-    """Re-publish dead letters to their original topics (consumers are idempotent on ce_id)."""
-    from tousu_tools.dlq import read_all, replay
+    """Re-publish dead letters to their original topics (consumers are idempotent on ce_id); re-arm failed pages."""
+    from tousu_tools.dlq import read_all, redrive_pages, replay
 
     if not dlq_id and not replay_all:
         raise typer.BadParameter("give --id ID (repeatable) or --all")
@@ -185,8 +185,12 @@ def dlq_replay(
     if missing:
         console.print(f"[red]not found: {', '.join(sorted(missing))}[/red]")
         raise typer.Exit(1)
-    count = asyncio.run(replay(settings, chosen))
+    pages = [d for d in chosen if d.is_page]  # escalation sends them again
+    count = asyncio.run(replay(settings, [d for d in chosen if not d.is_page]))
     console.print(f"replayed {count} record(s)")
+    if pages:
+        armed = asyncio.run(redrive_pages(MongoSettings(), pages))
+        console.print(f"re-armed {armed} of {len(pages)} page(s) (the others were re-armed or sent already)")
 
 
 def main() -> None:

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from tousu_escalation.adapters.pages import PageRepository
+from tousu_escalation.pager import DLQ_TOPIC_PREFIX
+from tousu_shared.clock import utc_now
 from tousu_shared.deadletter import DLQ_PREFIX
 from tousu_shared.kafka import create_producer
-from tousu_shared.settings import KafkaSettings
+from tousu_shared.mongo import mongo_database
+from tousu_shared.settings import KafkaSettings, MongoSettings
+
+PAGES_COLLECTION = "escalation_pages"  # escalation's `pages` collection (collections are prefixed by owner)
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,18 @@ class DeadLetter:
     def original_headers(self) -> list[tuple[str, bytes]]:
         """The record's headers without the dead-letter annotations."""
         return [(k, v) for k, v in self.headers if not k.startswith(DLQ_PREFIX)]
+
+    @property
+    def is_page(self) -> bool:
+        """An on-call page escalation gave up on (`dlq_topic` `webhook:<queue>`): re-armed, never published."""
+        return self.topic.startswith(DLQ_TOPIC_PREFIX)
+
+    @property
+    def page_id(self) -> str | None:
+        """The id of a dead-lettered page (None for other records and for pages dead-lettered before page ids)."""
+        if not self.is_page:
+            return None
+        return next((v.decode() for k, v in self.headers if k == "page_id"), None)
 
 
 def _parse(key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> DeadLetter:
@@ -84,3 +102,17 @@ async def replay(settings: KafkaSettings, letters: list[DeadLetter]) -> int:
     finally:
         await producer.stop()
     return len(letters)
+
+
+async def redrive_pages(settings: MongoSettings, letters: list[DeadLetter]) -> int:
+    """Arm dead-lettered pages again (status pending, a fresh attempt budget, same page id); escalation sends them.
+
+    Returns how many were re-armed; a page already re-armed or sent is left alone.
+    """
+    armed = 0
+    async with mongo_database(settings) as db:
+        pages = PageRepository(db[PAGES_COLLECTION])
+        for letter in letters:
+            if letter.page_id and await pages.redrive(page_id=letter.page_id, now=utc_now()):
+                armed += 1
+    return armed

@@ -8,16 +8,19 @@ from fastapi import FastAPI
 
 from tousu_escalation.adapters.cases import CaseRepository
 from tousu_escalation.adapters.incidents import IncidentRepository
+from tousu_escalation.adapters.pages import PageRepository, StoredPage, ensure_source_index
 from tousu_escalation.config import EscalationSettings
 from tousu_escalation.domain.clock_policy import load_clock_policy
 from tousu_escalation.domain.incidents import IncidentRules
+from tousu_escalation.domain.pages import PageRules, RetrySchedule
 from tousu_escalation.domain.plan_rules import PlanRules, check_routes, load_plan_rules
 from tousu_escalation.domain.policy import Policy, load_policy
 from tousu_escalation.handlers import build_handlers
 from tousu_escalation.incident_desk import IncidentDesk
 from tousu_escalation.lifecycle import Lifecycle
 from tousu_escalation.metrics import EscalationMetrics
-from tousu_escalation.notifier import Notification, Notifier, NullNotifier, WebhookNotifier
+from tousu_escalation.notifier import NullTransport, PageTransport, WebhookTransport
+from tousu_escalation.pager import DLQ_TOPIC_PREFIX, DeadLetter, PageSender
 from tousu_escalation.planner import Planner
 from tousu_escalation.scanner import ClockScanner
 from tousu_escalation.service import EscalationService, Policies
@@ -26,7 +29,6 @@ from tousu_shared.deadletter import FailedRecord
 from tousu_shared.deadlines import REGULATORY
 from tousu_shared.logging import get_logger
 from tousu_shared.metrics import ServiceMetrics
-from tousu_shared.retry import Backoff
 from tousu_shared.runtime import Runtime, build_app
 from tousu_shared.settings import Settings
 
@@ -68,33 +70,60 @@ def load_plan(esc: EscalationSettings, *, policy: Policy) -> PlanRules:
     return rules
 
 
-def webhook_notifier(*, esc: EscalationSettings, runtime: Runtime, metrics: EscalationMetrics) -> Notifier:
+def page_transport(esc: EscalationSettings) -> PageTransport:
     """The webhook adapter, or paging disabled when no URL is configured."""
     if not esc.webhook_urls:
-        return NullNotifier()
+        return NullTransport()
+    return WebhookTransport(urls=esc.webhook_urls, secret=esc.webhook_secret, timeout_s=esc.webhook_timeout_s)
 
-    async def dead_letter(notification: Notification, error: str, attempts: int) -> None:
+
+def page_dead_letter(runtime: Runtime) -> DeadLetter:
+    """A page given up on goes to the dead-letter topic as `webhook:<queue>` with its page id, and is counted."""
+
+    async def dead_letter(item: StoredPage, error: str) -> str:
+        page = item.page
         record = FailedRecord(
-            topic=f"webhook:{notification.queue}",
+            topic=f"{DLQ_TOPIC_PREFIX}{page.queue}",
             partition=-1,
             offset=-1,
-            key=notification.customer_key.encode(),
-            value=notification.body,
+            key=page.customer_key.encode(),
+            value=page.body.encode(),
             headers=[
-                ("ce_subject", notification.complaint_id.encode()),
-                ("notification_kind", notification.kind.encode()),
+                ("ce_subject", page.complaint_id.encode()),
+                ("notification_kind", page.kind.encode()),
+                ("page_id", page.page_id.encode()),
             ],
         )
-        await runtime.deadletters.publish(record, error=error, attempts=attempts)
+        dlq_id = await runtime.deadletters.publish(record, error=error, attempts=item.attempts)
+        runtime.metrics.deadletters.labels("escalation").inc()
+        return dlq_id
 
-    return WebhookNotifier(
-        urls=esc.webhook_urls,
-        secret=esc.webhook_secret,
-        dead_letter=dead_letter,
+    return dead_letter
+
+
+async def page_sender(
+    *, esc: EscalationSettings, runtime: Runtime, metrics: EscalationMetrics, transport: PageTransport, now: Clock
+) -> PageSender:
+    """The sender of the pages stored with cases and incidents (indexes created here)."""
+    sources = [runtime.db[runtime.collection_name(name)] for name in ("cases", "incidents")]
+    pages = PageRepository(
+        runtime.db[runtime.collection_name("pages")], retention=timedelta(days=esc.page_retention_days)
+    )
+    await pages.ensure_indexes()
+    for source in sources:
+        await ensure_source_index(source)
+    return PageSender(
+        pages=pages,
+        sources=sources,
+        transport=transport,
+        schedule=RetrySchedule(esc.webhook_attempts, esc.webhook_backoff_base_s, esc.webhook_backoff_max_s),
+        dead_letter=page_dead_letter(runtime),
         metrics=metrics,
-        attempts=esc.webhook_attempts,
-        timeout_s=esc.webhook_timeout_s,
-        backoff=Backoff(esc.webhook_backoff_base_s, esc.webhook_backoff_max_s),
+        now=now,
+        interval_s=esc.page_interval_s,
+        batch=esc.scan_batch,
+        lease_s=esc.page_lease_s,
+        gauge_interval_s=esc.gauge_interval_s,
     )
 
 
@@ -102,12 +131,13 @@ def create_app(
     settings: Settings | None = None,
     *,
     escalation: EscalationSettings | None = None,
-    notifier: Notifier | None = None,
+    transport: PageTransport | None = None,
     now: Clock = utc_now,
 ) -> FastAPI:
     """Build the escalation service app (policies are validated here, before anything starts)."""
     esc = escalation or EscalationSettings()
     policies = load_policies(esc)
+    paging = PageRules(queues=frozenset(esc.webhook_urls))
     plan_rules = load_plan(esc, policy=policies.policy)
     service_metrics = ServiceMetrics(service="escalation")
     metrics = EscalationMetrics(service_metrics.registry)
@@ -119,12 +149,15 @@ def create_app(
         await cases.ensure_indexes()
         await incidents.ensure_indexes()
         relays = [await runtime.outbox(cases_coll), await runtime.outbox(incidents_coll)]
+        sender = await page_sender(
+            esc=esc, runtime=runtime, metrics=metrics, transport=transport or page_transport(esc), now=now
+        )
 
         def wake() -> None:
             for relay in relays:
                 relay.notify()
+            sender.notify()  # a change that pages was just stored
 
-        pager = notifier or webhook_notifier(esc=esc, runtime=runtime, metrics=metrics)
         planner = Planner(
             cases=cases, rules=plan_rules, clock_policy=policies.clock_policy, metrics=metrics, wake=wake, now=now
         )
@@ -133,7 +166,7 @@ def create_app(
             cases=cases,
             policy=policies.policy,
             rules=policies.rules,
-            notifier=pager,
+            paging=paging,
             metrics=metrics,
             wake=wake,
             planner=planner,
@@ -145,7 +178,7 @@ def create_app(
             policies=policies,
             planner=planner,
             metrics=metrics,
-            notifier=pager,
+            paging=paging,
             wake=wake,
             now=now,
         )
@@ -155,7 +188,7 @@ def create_app(
             incidents=incidents,
             policy=policies.clock_policy,
             metrics=metrics,
-            notifier=pager,
+            paging=paging,
             wake=wake,
             now=now,
             interval_s=esc.scan_interval_s,
@@ -171,7 +204,7 @@ def create_app(
             ledger=False,
         )
         runtime.background(scanner.run)
-        runtime.background(pager.run)
+        runtime.background(sender.run)
 
     settings = settings or Settings.load("escalation")
     return build_app(settings, title="tousu escalation", setup=setup, metrics=service_metrics)

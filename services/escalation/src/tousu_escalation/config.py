@@ -30,13 +30,18 @@ class EscalationSettings(BaseSettings):
         default_factory=dict, description='Queue → URL (JSON); "*" is the fallback. Empty disables paging.'
     )
     webhook_secret: str = Field(default="", description="HMAC-SHA256 key of the X-Tousu-Signature header.")
-    webhook_timeout_s: float = Field(default=5.0, gt=0)
-    webhook_attempts: int = Field(default=5, ge=1)
-    webhook_backoff_base_s: float = Field(default=0.5, gt=0)
-    webhook_backoff_max_s: float = Field(default=30.0, gt=0)
+    webhook_timeout_s: float = Field(default=5.0, gt=0, description="One POST of a page at most.")
+    webhook_attempts: int = Field(default=5, ge=1, description="Attempts of a page before it is dead-lettered.")
+    webhook_backoff_base_s: float = Field(default=0.5, gt=0, description="Pause after a page's first failure.")
+    webhook_backoff_max_s: float = Field(default=30.0, gt=0, description="Longest pause between attempts.")
+    page_interval_s: float = Field(default=1.0, gt=0, description="Idle pause of the page sender.")
+    page_lease_s: float = Field(default=30.0, gt=0, description="How long a page being sent is reserved.")
+    page_retention_days: float = Field(default=30.0, gt=0, description="How long sent pages are kept.")
 
     @model_validator(mode="after")
     def _secret(self) -> EscalationSettings:
         if self.webhook_urls and len(self.webhook_secret) < 16:
             raise ValueError("TOUSU_ESCALATION_WEBHOOK_SECRET (≥ 16 chars) is required when webhook URLs are set")
+        if self.page_lease_s <= self.webhook_timeout_s:  # a POST still running must not be claimed twice
+            raise ValueError("TOUSU_ESCALATION_PAGE_LEASE_S must exceed TOUSU_ESCALATION_WEBHOOK_TIMEOUT_S")
         return self

@@ -21,13 +21,13 @@ from tousu_escalation.domain.incidents import (
     join_routing,
     opened,
 )
+from tousu_escalation.domain.pages import Page, PageKind, PageRules
 from tousu_escalation.domain.policy import Policy
 from tousu_escalation.domain.routing import Routing
 from tousu_escalation.metrics import EscalationMetrics
-from tousu_escalation.notifier import Notification, Notifier
 from tousu_escalation.planner import Planner
 from tousu_shared.cases import Envelopes
-from tousu_shared.events import ComplaintAnalyzed
+from tousu_shared.events import ComplaintAnalyzed, Envelope, EventData
 from tousu_shared.retry import ConcurrentChange
 
 ATTEMPTS = 8  # optimistic-concurrency retries before the event is retried by the consumer
@@ -43,7 +43,7 @@ class Placement:
 
 
 class IncidentDesk:
-    """Incident side effects of routing: open, join, re-route members, page on opening and major."""
+    """Incident side effects of routing: open, join, re-route members, page on opening and major (stored)."""
 
     def __init__(
         self,
@@ -52,13 +52,13 @@ class IncidentDesk:
         cases: CaseRepository,
         policy: Policy,
         rules: IncidentRules,
-        notifier: Notifier,
+        paging: PageRules,
         metrics: EscalationMetrics,
         wake: Callable[[], None],
         planner: Planner,
     ) -> None:
         self._incidents, self._cases, self._policy, self._rules = incidents, cases, policy, rules
-        self._notifier, self._metrics, self._wake, self._planner = notifier, metrics, wake, planner
+        self._paging, self._metrics, self._wake, self._planner = paging, metrics, wake, planner
 
     async def place(
         self,
@@ -105,15 +105,11 @@ class IncidentDesk:
             kind, analysis=analysis, cluster=cluster, keys=keys, policy=self._policy, rules=self._rules, now=now
         )
         event = events.incident(view, opened=True, complaint_id=cid, customer_key=ck, now=now)
-        if not await self._incidents.open(view=view, event=event, now=now):
+        pages = self._page(view, event=event, kind="incident_opened", complaint_id=cid, customer_key=ck, now=now)
+        if not await self._incidents.open(view=view, event=event, now=now, pages=pages):
             return None  # a twin exists (or this is a replay): join it instead
-        self._after_change(
-            view,
-            event_body=event.data.model_dump_json().encode(),
-            kind="incident_opened",
-            complaint_id=cid,
-            customer_key=ck,
-        )
+        self._wake()
+        self._metrics.incidents_open.labels(view.kind).inc()
         return Placement(view=view, reroute_members=True)
 
     async def _join(self, stored: StoredIncident, *, analysis: ComplaintAnalyzed, now: datetime) -> Placement | None:
@@ -122,17 +118,15 @@ class IncidentDesk:
             return Placement(view=view, reroute_members=True)  # a replay: finish what it may have left undone
         bigger = grown(view, analysis=analysis, rules=self._rules)
         event = events.incident(bigger, opened=False, complaint_id=cid, customer_key=ck, now=now)
-        if not await self._incidents.join(stored=stored, view=bigger, event=event, now=now):
+        major = becomes_major(before=len(view.customers), after=len(bigger.customers), rules=self._rules)
+        pages = (
+            self._page(bigger, event=event, kind="incident_major", complaint_id=cid, customer_key=ck, now=now)
+            if major
+            else []
+        )
+        if not await self._incidents.join(stored=stored, view=bigger, event=event, now=now, pages=pages):
             return None
         self._wake()
-        if becomes_major(before=len(view.customers), after=len(bigger.customers), rules=self._rules):
-            self._after_change(
-                bigger,
-                event_body=event.data.model_dump_json().encode(),
-                kind="incident_major",
-                complaint_id=cid,
-                customer_key=ck,
-            )
         return Placement(view=bigger, reroute_members=False)
 
     async def _close(self, stored: StoredIncident, *, analysis: ComplaintAnalyzed, now: datetime) -> None:
@@ -149,16 +143,25 @@ class IncidentDesk:
             self._wake()
             self._metrics.incidents_open.labels(stored.view.kind).dec()
 
-    def _after_change(
-        self, view: IncidentView, *, event_body: bytes, kind: str, complaint_id: str, customer_key: str
-    ) -> None:
-        self._wake()
-        if kind == "incident_opened":
-            self._metrics.incidents_open.labels(view.kind).inc()
-        self._notifier.submit(
-            Notification(
-                kind=kind, queue=view.queue, complaint_id=complaint_id, customer_key=customer_key, body=event_body
-            )
+    def _page(
+        self,
+        view: IncidentView,
+        *,
+        event: Envelope[EventData],
+        kind: PageKind,
+        complaint_id: str,
+        customer_key: str,
+        now: datetime,
+    ) -> list[Page]:
+        """The page of an incident opened or turned major, stored in the incident's own write."""
+        return self._paging.page(
+            kind=kind,
+            queue=view.queue,
+            complaint_id=complaint_id,
+            customer_key=customer_key,
+            body=event.data.model_dump_json(),
+            cause=event.id,
+            now=now,
         )
 
     async def reroute_members(self, *, view: IncidentView, skip: str, now: datetime) -> int:

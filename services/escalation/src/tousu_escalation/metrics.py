@@ -36,7 +36,16 @@ class EscalationMetrics:
             registry=registry,
         )
         self.notifications = Counter(
-            "tousu_notifications_total", "On-call webhook deliveries by outcome.", ["outcome"], registry=registry
+            "tousu_notifications_total",
+            "On-call page attempts by outcome (delivered, retried, deadlettered).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.pages = Gauge(
+            "tousu_pages",
+            "Stored pages by status (pending, sent within the retention, failed).",
+            ["status"],
+            registry=registry,
         )
 
     def count_routed(self, *, route: str, tier: str | None) -> None:

@@ -1,4 +1,7 @@
-"""The one clock-scanning loop: claim a due case atomically, raise its warnings/breaches, store them with events."""
+"""The one clock-scanning loop: claim a due case atomically, raise its warnings/breaches, store them with events.
+
+A breach's page is stored in the same write (the page sender delivers it).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ from tousu_escalation import events
 from tousu_escalation.adapters.cases import CaseRepository, Stored
 from tousu_escalation.adapters.incidents import IncidentRepository
 from tousu_escalation.domain import clocks as clk
+from tousu_escalation.domain.case import Case
 from tousu_escalation.domain.clock_policy import ClockPolicy
+from tousu_escalation.domain.pages import Page, PageRules
 from tousu_escalation.metrics import EscalationMetrics
-from tousu_escalation.notifier import Notification, Notifier
+from tousu_shared.events import Envelope, EventData
 from tousu_shared.scanner import DueScanner
 
 
@@ -25,7 +30,7 @@ class ClockScanner(DueScanner[Stored]):
         incidents: IncidentRepository,
         policy: ClockPolicy,
         metrics: EscalationMetrics,
-        notifier: Notifier,
+        paging: PageRules,
         wake: Callable[[], None],
         now: Callable[[], datetime],
         interval_s: float,
@@ -43,7 +48,7 @@ class ClockScanner(DueScanner[Stored]):
             gauge_interval_s=gauge_interval_s,
         )
         self._cases, self._incidents, self._policy = cases, incidents, policy
-        self._metrics, self._notifier, self._wake = metrics, notifier, wake
+        self._metrics, self._paging, self._wake = metrics, paging, wake
         self._plan_gauge = plan_gauge
 
     async def claim(self, *, now: datetime, owner: str, lease: timedelta) -> Stored | None:
@@ -56,23 +61,22 @@ class ClockScanner(DueScanner[Stored]):
         case = stored.case.model_copy(update={"clocks": [c for c, _ in advanced]})
         alerts = [a for _, found in advanced for a in found]
         envelopes = [events.alert(case, alert=a, now=now, policy=self._policy) for a in alerts]
+        pages = [
+            page
+            for alert, envelope in zip(alerts, envelopes, strict=True)
+            if isinstance(alert, clk.Breached)
+            for page in self._page(case, breach=envelope, now=now)
+        ]
         due = clk.earliest(clocks=case.clocks, policy=self._policy)
         if not await self._cases.save(
-            stored=stored, case=case, next_due_at=due, events=envelopes, now=now, release_claim=True
+            stored=stored, case=case, next_due_at=due, events=envelopes, now=now, release_claim=True, pages=pages
         ):
             await self._cases.release(complaint_id=case.complaint_id, owner=self.owner)  # changed meanwhile
             return
         if envelopes:
             self._wake()
-        for alert, envelope in zip(alerts, envelopes, strict=True):
+        for alert in alerts:
             self._count(alert, case_route=case.routing.route if case.routing else "none")
-            if isinstance(alert, clk.Breached):
-                self._page(
-                    envelope.data.model_dump_json().encode(),
-                    case_id=case.complaint_id,
-                    customer_key=case.customer_key,
-                    queue=getattr(envelope.data, "queue", None),
-                )
 
     def _count(self, alert: clk.Alert, *, case_route: str) -> None:
         if isinstance(alert, clk.Breached):
@@ -80,13 +84,17 @@ class ClockScanner(DueScanner[Stored]):
         else:
             self._metrics.warnings.labels(alert.kind).inc()
 
-    def _page(self, body: bytes, *, case_id: str, customer_key: str, queue: str | None) -> None:
-        if queue:
-            self._notifier.submit(
-                Notification(
-                    kind="sla_breached", queue=queue, complaint_id=case_id, customer_key=customer_key, body=body
-                )
-            )
+    def _page(self, case: Case, *, breach: Envelope[EventData], now: datetime) -> list[Page]:
+        """The page of a breach, to the queue the breach escalates to."""
+        return self._paging.page(
+            kind="sla_breached",
+            queue=getattr(breach.data, "queue", None),
+            complaint_id=case.complaint_id,
+            customer_key=case.customer_key,
+            body=breach.data.model_dump_json(),
+            cause=breach.id,
+            now=now,
+        )
 
     async def refresh_gauges(self) -> None:
         """Overdue complaints, overdue plan steps and open incidents."""

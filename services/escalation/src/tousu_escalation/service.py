@@ -21,14 +21,14 @@ from tousu_escalation.domain.incidents import (
     incident_to_join,
     join_routing,
 )
+from tousu_escalation.domain.pages import Page, PageRules
 from tousu_escalation.domain.policy import Policy
 from tousu_escalation.domain.routing import Routing, RoutingContext, route
 from tousu_escalation.incident_desk import ATTEMPTS, IncidentDesk, Placement
 from tousu_escalation.metrics import EscalationMetrics
-from tousu_escalation.notifier import Notification, Notifier
 from tousu_escalation.planner import Planner
 from tousu_shared.calendar import add_working_days
-from tousu_shared.events import ComplaintAnalyzed
+from tousu_shared.events import ComplaintAnalyzed, Envelope, EventData
 from tousu_shared.logging import get_logger
 from tousu_shared.retry import ConcurrentChange
 
@@ -61,12 +61,12 @@ class EscalationService:
         policies: Policies,
         planner: Planner,
         metrics: EscalationMetrics,
-        notifier: Notifier,
+        paging: PageRules,
         wake: Callable[[], None],
         now: Callable[[], datetime],
     ) -> None:
         self._cases, self._incidents, self._desk, self._planner = cases, incidents, desk, planner
-        self._p, self._metrics, self._notifier, self._wake, self._now = policies, metrics, notifier, wake, now
+        self._p, self._metrics, self._paging, self._wake, self._now = policies, metrics, paging, wake, now
 
     async def on_analyzed(self, *, event_id: str, analysis: ComplaintAnalyzed) -> None:
         """Route a newly analysed complaint (a re-analysis of a routed one changes nothing)."""
@@ -194,33 +194,38 @@ class EscalationService:
     async def _store(self, *, stored: Stored | None, case: Case, event_id: str, now: datetime) -> bool:
         due = clk.earliest(clocks=case.clocks, policy=self._p.clock_policy)
         before = stored.case if stored else None
-        envelopes = [
-            events.routed(case, cause=event_id),
-            *events.deadline(before, case, cause=event_id, now=now, policy=self._p.clock_policy),
-        ]
+        routed = events.routed(case, cause=event_id)
+        envelopes = [routed, *events.deadline(before, case, cause=event_id, now=now, policy=self._p.clock_policy)]
+        pages = self._page(case, routed=routed, now=now)
         if stored is None:
-            return await self._cases.insert(case=case, next_due_at=due, event_id=event_id, events=envelopes, now=now)
+            return await self._cases.insert(
+                case=case, next_due_at=due, event_id=event_id, events=envelopes, now=now, pages=pages
+            )
         if await self._cases.save(
-            stored=stored, case=case, next_due_at=due, events=envelopes, now=now, event_id=event_id
+            stored=stored, case=case, next_due_at=due, events=envelopes, now=now, event_id=event_id, pages=pages
         ):
             return True
         raise ConcurrentChange(f"early actions for {case.complaint_id} changed while routing")
+
+    def _page(self, case: Case, *, routed: Envelope[EventData], now: datetime) -> list[Page]:
+        """A routing to an urgent queue pages it: the page is stored in the routing's own write."""
+        assert case.routing is not None
+        if case.routing.queue not in self._p.urgent_queues:
+            return []
+        return self._paging.page(
+            kind="routed",
+            queue=case.routing.queue,
+            complaint_id=case.complaint_id,
+            customer_key=case.customer_key,
+            body=routed.data.model_dump_json(),
+            cause=routed.id,
+            now=now,
+        )
 
     def _announce(self, case: Case) -> None:
         assert case.routing is not None
         self._wake()
         self._metrics.count_routed(route=case.routing.route, tier=case.routing.tier)
-        if case.routing.queue in self._p.urgent_queues:
-            body = events.routed(case, cause="page").data.model_dump_json().encode()
-            self._notifier.submit(
-                Notification(
-                    kind="routed",
-                    queue=case.routing.queue,
-                    complaint_id=case.complaint_id,
-                    customer_key=case.customer_key,
-                    body=body,
-                )
-            )
 
     async def _finish_incident(self, *, placement: Placement | None, complaint_id: str, now: datetime) -> None:
         if placement is not None and placement.reroute_members:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,8 +11,10 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from tousu_escalation.adapters.documents import from_document, to_document
+from tousu_escalation.adapters.pages import pages_fields, pages_set
 from tousu_escalation.domain.case import Case
 from tousu_escalation.domain.incidents import Neighbour
+from tousu_escalation.domain.pages import Page
 from tousu_shared.cases import CaseDocuments, Envelopes
 from tousu_shared.mongo import Document
 from tousu_shared.outbox import outbox_fields, outbox_push
@@ -45,15 +48,23 @@ class CaseRepository(CaseDocuments):
         return _stored(doc) if doc else None
 
     async def insert(
-        self, *, case: Case, next_due_at: datetime | None, event_id: str, events: Envelopes, now: datetime
+        self,
+        *,
+        case: Case,
+        next_due_at: datetime | None,
+        event_id: str,
+        events: Envelopes,
+        now: datetime,
+        pages: Sequence[Page] = (),
     ) -> bool:
-        """Store a new case with its events; False when it already exists."""
+        """Store a new case with its events and pages; False when it already exists."""
         doc = {
             "_id": case.complaint_id,
             **to_document(case, next_due_at=next_due_at),
             "rev": 1,
             "applied": [event_id],
             **outbox_fields(events, topics=self._topics, now=now),
+            **pages_fields(pages),
         }
         try:
             await self._coll.insert_one(doc)
@@ -71,12 +82,16 @@ class CaseRepository(CaseDocuments):
         now: datetime,
         event_id: str | None = None,
         release_claim: bool = False,
+        pages: Sequence[Page] = (),
     ) -> bool:
-        """Replace the state if nobody changed it since it was loaded; False on a concurrent change."""
+        """Replace the state if nobody changed it since it was loaded; False on a concurrent change.
+
+        The pages the change causes are stored in the same write (`pages.<page_id>`).
+        """
         return await self.save_state(
             complaint_id=case.complaint_id,
             rev=stored.rev,
-            fields=to_document(case, next_due_at=next_due_at),
+            fields=to_document(case, next_due_at=next_due_at) | pages_set(pages),
             events=events,
             now=now,
             event_id=event_id,

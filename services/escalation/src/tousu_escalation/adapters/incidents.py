@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,9 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from tousu_escalation.adapters.pages import pages_fields, pages_set
 from tousu_escalation.domain.incidents import INCIDENT_ROUTES, IncidentView
+from tousu_escalation.domain.pages import Page
 from tousu_shared.events.base import EventData
 from tousu_shared.events.envelope import Envelope
 from tousu_shared.mongo import Document, journaled
@@ -62,8 +65,10 @@ class IncidentRepository:
         docs = await self._coll.find(query, {"outbox": 0}, sort=[("opened_at", ASCENDING)]).to_list()
         return [_stored(doc) for doc in docs]
 
-    async def open(self, *, view: IncidentView, event: Envelope[EventData], now: datetime) -> bool:
-        """Insert a new incident with its `incident.opened`; False when it (or a twin for the key) exists."""
+    async def open(
+        self, *, view: IncidentView, event: Envelope[EventData], now: datetime, pages: Sequence[Page] = ()
+    ) -> bool:
+        """Insert a new incident with its `incident.opened` (and page); False when it (or a twin for the key) exists."""
         doc = {
             "_id": view.incident_id,
             **view.model_dump(exclude={"incident_id"}),
@@ -71,6 +76,7 @@ class IncidentRepository:
             "rev": 1,
             "updated_at": now,
             **outbox_fields([event], topics=self._topics, now=now),
+            **pages_fields(pages),
         }
         try:
             await self._coll.insert_one(doc)
@@ -79,12 +85,18 @@ class IncidentRepository:
         return True
 
     async def join(
-        self, *, stored: StoredIncident, view: IncidentView, event: Envelope[EventData], now: datetime
+        self,
+        *,
+        stored: StoredIncident,
+        view: IncidentView,
+        event: Envelope[EventData],
+        now: datetime,
+        pages: Sequence[Page] = (),
     ) -> bool:
-        """Store the grown incident with its `incident.updated`; False on a concurrent change."""
+        """Store the grown incident with its `incident.updated` (and page); False on a concurrent change."""
         push = outbox_push([event], topics=self._topics, now=now)
         fields = {k: getattr(view, k) for k in ("customers", "complaint_ids", "major", "last_member_at")}
-        fields |= {"updated_at": now}
+        fields |= {"updated_at": now} | pages_set(pages)
         result = await self._coll.update_one(
             {"_id": view.incident_id, "rev": stored.rev},
             {"$set": fields | push["$set"], "$inc": {"rev": 1}, "$push": push["$push"], "$min": push["$min"]},
