@@ -187,12 +187,13 @@ class IncidentDesk:
         changes: list[Change] = []
         for stored in members:
             case = stored.case
-            if case.routing is None or case.routing.incident_id == view.incident_id:
-                continue
+            if not case.may_join(view.incident_id) or case.routing is None:
+                continue  # routed into this incident before: at most one routing per member and incident
             routing = join_routing(routing=case.routing, incident=view, policy=self._policy, now=now, reroute=True)
             why = (
                 f"joined incident {view.incident_id} ({view.kind}, {len(view.customers)} customers): owner {view.queue}"
             )
-            moved, _ = self._planner.replanned(case.model_copy(update={"routing": routing}), reason=why, now=now)
+            rerouted = case.model_copy(update={"routing": routing}).joined(view.incident_id)
+            moved, _ = self._planner.replanned(rerouted, reason=why, now=now)
             changes.append((stored, moved, [events.routed(moved, cause=f"incident:{view.incident_id}")]))
         return changes

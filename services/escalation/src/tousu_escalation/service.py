@@ -139,7 +139,7 @@ class EscalationService:
             cluster_customers=cluster.customers,
             received_at=analysis.received_at,
             merged_into=merged_into,
-        )
+        ).joined(routing.incident_id)
         for action in stub.case.pending_actions if stub else []:
             try:
                 case = apply_action(case, action=action, policy=self._p.clock_policy)

@@ -139,7 +139,8 @@ class CaseRepository(CaseDocuments):
         for stored, case, events in changes:
             push = outbox_push(events, topics=self._topics, now=now)
             doc = to_document(case, next_due_at=None)
-            fields = {k: doc[k] for k in ("routing", "incident_id", "plan", "plan_next_due")} | push["$set"]
+            kept = ("routing", "incident_id", "joined_incidents", "plan", "plan_next_due")
+            fields = {k: doc[k] for k in kept} | push["$set"]
             ops.append(
                 UpdateOne(
                     {"_id": case.complaint_id, "rev": stored.rev},

@@ -45,6 +45,21 @@ class Case(BaseModel):
     followup_due_at: datetime | None = Field(
         default=None, description="End of the current cycle's follow-up window, once the survey is scheduled."
     )
+    joined_incidents: list[str] = Field(
+        default_factory=list,
+        description="Incidents the complaint has been routed into: it is routed into each at most once, so two "
+        "overlapping incidents cannot pass a member back and forth.",
+    )
+
+    def may_join(self, incident_id: str) -> bool:
+        """Whether re-routing into `incident_id` is due: routed, and never routed into it before."""
+        return self.routing is not None and incident_id not in {self.routing.incident_id, *self.joined_incidents}
+
+    def joined(self, incident_id: str | None) -> Case:
+        """The case with `incident_id` noted as joined (unchanged when None or already noted)."""
+        if incident_id is None or incident_id in self.joined_incidents:
+            return self
+        return self.model_copy(update={"joined_incidents": [*self.joined_incidents, incident_id]})
 
     def clock(self, kind: ClockKind) -> clk.Clock | None:
         """The clock of a kind, if running in this cycle."""
