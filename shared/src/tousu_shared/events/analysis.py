@@ -20,6 +20,22 @@ class Signal(Model):
     evidence: list[Evidence] = Field(default_factory=list, description="Where it was found.")
 
 
+class SuppressedEvidence(Model):
+    """A keyword match that context set aside, so the signal did not count it (domain §4: context)."""
+
+    signal: str = Field(description="The signal whose keyword matched, e.g. `legal_action`.")
+    start: int = Field(description="Start offset (characters) into `content`.")
+    end: int = Field(description="End offset (exclusive) into `content`.")
+    text: str = Field(description="The matched text.")
+    reason: Literal[
+        "negated", "quoted", "hypothetical", "conditional", "third_party", "reported", "unrelated_past"
+    ] = Field(
+        description="Why it does not count: negated (不会起诉), quoted (someone else's words), hypothetical "
+        "(如果…), conditional, third_party (another person's action), reported (news, hearsay), "
+        "unrelated_past (an old or closed matter)."
+    )
+
+
 class DimensionScore(Model):
     """One of the five dimensions of the 五维度 case analysis."""
 
@@ -113,6 +129,11 @@ class ComplaintAnalyzed(EventData):
     dimensions: Dimensions = Field(description="Scores of the 五维度 case analysis, one per dimension.")
     overall_score: int = Field(ge=0, le=100, description="Weighted overall score (drives standard tiers).")
     signals: list[Signal] = Field(default_factory=list, description="Signals that fired.")
+    suppressed: list[SuppressedEvidence] = Field(
+        default_factory=list,
+        description="Keyword matches set aside by context (negation, someone else's action, news, an old matter), "
+        "with the reason: why a keyword in the text did not fire its signal (added 2026-12).",
+    )
     repeat_risk: RepeatRisk = Field(description="缠诉 repeat risk.")
     profile: list[ProfileLabel] = Field(default_factory=list, description="Complainant profile.")
     cause_category: str = Field(description="Cause category (domain §2).")

@@ -13,7 +13,7 @@ from tousu_analysis.domain.participants import claimed_participants
 from tousu_analysis.domain.profile import build_profile
 from tousu_analysis.domain.repeat import RepeatInput, linked_items, repeat_risk
 from tousu_analysis.domain.rules import Rules
-from tousu_analysis.domain.signals import detect_signals
+from tousu_analysis.domain.signals import detect_signals, suppressed_matches
 from tousu_analysis.domain.templates import SimilarTemplates
 from tousu_analysis.domain.text import TextView, normalise
 from tousu_shared.events import ComplaintAnalyzed, ComplaintReceived, Matter, Signal
@@ -171,6 +171,7 @@ def _assemble(
         dimensions=dimensions,
         overall_score=overall,
         signals=signal_list,
+        suppressed=suppressed_matches(view=prep.view, rules=rules),
         repeat_risk=facts.repeat,
         profile=build_profile(facts, rules),
         cause_category=facts.cause,

@@ -26,6 +26,9 @@ class ContextPolicy(Strict):
     block_quoted: bool = True
     block_hypothetical: bool = True
     block_conditional: bool = False
+    block_third_party: bool = True
+    block_reported: bool = True
+    block_unrelated_past: bool = True
 
 
 class Triggers(Strict):

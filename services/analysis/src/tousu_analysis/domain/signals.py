@@ -9,8 +9,10 @@ from tousu_analysis.domain.rules import ContextPolicy, Rules, SignalRule, Trigge
 from tousu_analysis.domain.templates import SimilarTemplates
 from tousu_analysis.domain.text import TextView, normalise
 from tousu_shared.events import ComplaintReceived, Evidence, Signal
+from tousu_shared.events.analysis import SuppressedEvidence
 
 MAX_TEXT_EVIDENCE = 5
+MAX_SUPPRESSED = 20
 _FIRST_INT = re.compile(r"\d+")
 
 
@@ -28,15 +30,37 @@ def detect_signals(
     return [s for n, s in fired.items() if not set(rules.signals[n].suppressed_by) & fired.keys()]
 
 
+def blocked_by(match: Match, policy: ContextPolicy) -> str | None:
+    """Why a lexicon match does not count (negated, quoted, third_party …), or None when it does."""
+    ctx = match.context
+    checks = (
+        ("negated", policy.block_negated and ctx.negated),
+        ("quoted", policy.block_quoted and ctx.quoted),
+        ("hypothetical", policy.block_hypothetical and ctx.hypothetical),
+        ("conditional", policy.block_conditional and ctx.conditional),
+        ("reported", policy.block_reported and ctx.reported),
+        ("third_party", policy.block_third_party and ctx.third_party),
+        ("unrelated_past", policy.block_unrelated_past and ctx.unrelated_past),
+    )
+    return next((reason for reason, blocked in checks if blocked), None)
+
+
 def allowed(match: Match, policy: ContextPolicy) -> bool:
     """Whether a lexicon match counts, given how it is framed and the signal's context policy."""
-    ctx = match.context
-    return not (
-        (policy.block_negated and ctx.negated)
-        or (policy.block_quoted and ctx.quoted)
-        or (policy.block_hypothetical and ctx.hypothetical)
-        or (policy.block_conditional and ctx.conditional)
-    )
+    return blocked_by(match, policy) is None
+
+
+def suppressed_matches(*, view: TextView, rules: Rules) -> list[SuppressedEvidence]:
+    """Every keyword match the context rules set aside, with the reason, signal by signal (rules order)."""
+    found: list[SuppressedEvidence] = []
+    for name, rule in rules.signals.items():
+        for match in rule.lexicon.find(view, segmenter=rules.segmenter):
+            reason = blocked_by(match, rule.context)
+            if reason is not None and len(found) < MAX_SUPPRESSED:
+                found.append(
+                    SuppressedEvidence(signal=name, start=match.start, end=match.end, text=match.text, reason=reason)
+                )
+    return found
 
 
 def text_matches(view: TextView, rule: SignalRule, rules: Rules) -> list[Match]:

@@ -53,6 +53,18 @@ class QuoteRules(Strict):
         return value
 
 
+class ScopeRules(Strict):
+    """Whose action and which matter a keyword is about: another person's, a report's, an old closed one."""
+
+    third_party_cues: list[str] = Field(default_factory=list)
+    first_person: list[str] = Field(default_factory=list)
+    report_cues: list[str] = Field(default_factory=list)
+    past_cues: list[str] = Field(default_factory=list)
+    closed_cues: list[str] = Field(default_factory=list)
+    ongoing_cues: list[str] = Field(default_factory=list)
+    window: int = 12
+
+
 class TextRules(Strict):
     """The `text` section of the rules file."""
 
@@ -61,6 +73,7 @@ class TextRules(Strict):
     negation: NegationRules
     hypothetical: HypotheticalRules
     quotes: QuoteRules
+    scope: ScopeRules = Field(default_factory=ScopeRules)
 
     _fixes: list[tuple[str, str]] = PrivateAttr(default_factory=list)
 
@@ -126,6 +139,9 @@ class MatchContext:
     quoted: bool = False
     hypothetical: bool = False
     conditional: bool = False
+    third_party: bool = False
+    reported: bool = False
+    unrelated_past: bool = False
 
 
 @dataclass
@@ -169,7 +185,17 @@ class TextView:
             quoted=self.quoted_by_other(start, end),
             hypothetical=in_antecedent(self, start),
             conditional=in_consequent(self, start),
+            third_party=about_someone_else(self, start),
+            reported=in_a_report(self, start),
+            unrelated_past=about_an_old_matter(self, start),
         )
+
+    def sentence_end(self, pos: int) -> int:
+        """End (exclusive) of the sentence around `pos`."""
+        for i in range(pos, len(self.norm)):
+            if self.norm[i] in "。!?\n":
+                return i
+        return len(self.norm)
 
 
 def find_quotes(text: str, *, rules: QuoteRules) -> list[Quote]:
@@ -229,6 +255,31 @@ def is_negated(view: TextView, start: int, end: int) -> bool:
             return True
     tail = view.norm[end : min(clause_end, end + rules.post_window)]
     return bool(_cue_positions(tail, rules.post_cues, rules.exceptions))
+
+
+def about_someone_else(view: TextView, start: int) -> bool:
+    """A third person (朋友, 邻居, 有人 …) is the subject shortly before the keyword, with no 我 after them."""
+    rules = view.rules.scope
+    clause_start, _ = view.clause(start)
+    lead = view.norm[max(clause_start, start - rules.window) : start]
+    cue_end = _last_cue_end(lead, rules.third_party_cues)
+    return cue_end >= 0 and not any(p in lead[cue_end:] for p in rules.first_person)
+
+
+def in_a_report(view: TextView, start: int) -> bool:
+    """The keyword is inside what a report says (新闻, 报道, 听说 … earlier in the same sentence)."""
+    lead = view.norm[view.sentence_start(start) : start]
+    return _last_cue_end(lead, view.rules.scope.report_cues) >= 0
+
+
+def about_an_old_matter(view: TextView, start: int) -> bool:
+    """The keyword's clause is about the past (去年, 早就 …) or a closed matter, and nothing says it goes on."""
+    rules = view.rules.scope
+    clause_start, clause_end = view.clause(start)
+    clause = view.norm[clause_start:clause_end]
+    sentence = view.norm[view.sentence_start(start) : view.sentence_end(start)]
+    old = any(c in clause for c in rules.past_cues) or any(c in clause for c in rules.closed_cues)
+    return old and not any(c in sentence for c in rules.ongoing_cues)
 
 
 def _consequence_started(rest: str, rules: HypotheticalRules, delimiters: str) -> bool:
