@@ -25,6 +25,9 @@ SET_ASIDE = [
     ("petition", "邻居说要去上访，我不想掺和，只想把贷款利率问题解决。", "third_party"),
     ("media_threat", "同事说可以发到网上曝光，但我还是想先和你们沟通。", "third_party"),
     ("regulator_threat", "听说有人打12378投诉过，我想先问问你们怎么处理。", "reported"),
+    ("agent_involved", "有代理机构打电话让我全额退保，我没理。", "declined"),
+    ("agent_involved", "朋友推荐我找停息挂账的公司我没去，还是想自己跟你们协商。", "negated"),
+    ("agent_involved", "我不需要什么法务老师，我自己能处理。", "negated"),
 ]
 
 STILL_FIRE = [
@@ -37,6 +40,8 @@ STILL_FIRE = [
     ("legal_action", "有人冒用我身份办了信用卡我要报警"),
     ("legal_action", "有人冒用我的身份办卡，我已经报警了。"),
     ("petition", "再不处理我就去信访局上访。"),
+    ("agent_involved", "我已经委托代理维权公司全额退保，我不同意你们的方案。"),
+    ("legal_action", "我已经起诉了，我没答应你们的调解方案。"),
     ("media_threat", "你们再拖我就找记者曝光。"),
     ("self_harm", "我朋友说他不想活了，我也一样不想活了。"),
     ("self_harm", "去年我就想过自杀。"),

@@ -28,11 +28,11 @@ class SuppressedEvidence(Model):
     end: int = Field(description="End offset (exclusive) into `content`.")
     text: str = Field(description="The matched text.")
     reason: Literal[
-        "negated", "quoted", "hypothetical", "conditional", "third_party", "reported", "unrelated_past"
+        "negated", "quoted", "hypothetical", "conditional", "third_party", "reported", "unrelated_past", "declined"
     ] = Field(
         description="Why it does not count: negated (不会起诉), quoted (someone else's words), hypothetical "
         "(如果…), conditional, third_party (another person's action), reported (news, hearsay), "
-        "unrelated_past (an old or closed matter)."
+        "unrelated_past (an old or closed matter), declined (turned down right after: …，我没理)."
     )
 
 

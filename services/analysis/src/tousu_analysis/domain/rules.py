@@ -29,6 +29,7 @@ class ContextPolicy(Strict):
     block_third_party: bool = True
     block_reported: bool = True
     block_unrelated_past: bool = True
+    block_declined: bool = True
 
 
 class Triggers(Strict):

@@ -41,6 +41,7 @@ def blocked_by(match: Match, policy: ContextPolicy) -> str | None:
         ("reported", policy.block_reported and ctx.reported),
         ("third_party", policy.block_third_party and ctx.third_party),
         ("unrelated_past", policy.block_unrelated_past and ctx.unrelated_past),
+        ("declined", policy.block_declined and ctx.declined),
     )
     return next((reason for reason, blocked in checks if blocked), None)
 

@@ -62,6 +62,7 @@ class ScopeRules(Strict):
     past_cues: list[str] = Field(default_factory=list)
     closed_cues: list[str] = Field(default_factory=list)
     ongoing_cues: list[str] = Field(default_factory=list)
+    decline_cues: list[str] = Field(default_factory=list)
     window: int = 12
 
 
@@ -142,6 +143,7 @@ class MatchContext:
     third_party: bool = False
     reported: bool = False
     unrelated_past: bool = False
+    declined: bool = False
 
 
 @dataclass
@@ -188,6 +190,7 @@ class TextView:
             third_party=about_someone_else(self, start),
             reported=in_a_report(self, start),
             unrelated_past=about_an_old_matter(self, start),
+            declined=declined_after(self, end),
         )
 
     def sentence_end(self, pos: int) -> int:
@@ -270,6 +273,21 @@ def in_a_report(view: TextView, start: int) -> bool:
     """The keyword is inside what a report says (新闻, 报道, 听说 … earlier in the same sentence)."""
     lead = view.norm[view.sentence_start(start) : start]
     return _last_cue_end(lead, view.rules.scope.report_cues) >= 0
+
+
+def declined_after(view: TextView, end: int) -> bool:
+    """The complainant turns the thing down right after it (…全额退保，我没理 / 找停息挂账的公司我没去).
+
+    Only a short refusal counts: "…，我没同意和解" refuses something else, not the keyword.
+    """
+    rules = view.rules.scope
+    _, clause_end = view.clause(end - 1)
+    tail = view.norm[end : min(clause_end, end + rules.window)]
+    next_start = clause_end + 1
+    next_end = view.clause(next_start)[1] if next_start < view.sentence_end(end - 1) else next_start
+    following = view.norm[next_start:next_end].strip()
+    short = [c for c in rules.decline_cues if following.startswith(c) and len(following) <= len(c) + 3]
+    return bool(short) or any(c in tail and len(tail) <= tail.find(c) + len(c) + 3 for c in rules.decline_cues)
 
 
 def about_an_old_matter(view: TextView, start: int) -> bool:
