@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,28 @@ def bodies(tag: str) -> Iterator[dict[str, Any]]:
         n += 1
 
 
+WAVE_TEXT = (
+    "我在你们网点买的“稳盈{n}号”理财产品到期无法兑付，网点经理当初承诺保本保息，现在本金都取不出来，要求按约兑付本息。"
+)
+
+
+def wave_bodies(tag: str) -> Iterator[dict[str, Any]]:
+    """A 群体性 wave: one matter (the same product and cause), each complaint from a new customer."""
+    n = 0
+    while True:
+        received = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="seconds")
+        yield {
+            "channel": "app",
+            "channel_ref": f"WAVE-{tag}-{n:05d}",
+            "received_at": received,
+            "customer": {"ref": f"WAVE-{tag}-{n:05d}"},
+            "product": {"line": "banking", "type": "理财"},
+            "content": WAVE_TEXT.format(n=3),
+            "demands": "按约兑付本息",
+        }
+        n += 1
+
+
 @dataclass
 class Posted:
     """One POST: when it was due (open loop) or sent, how long intake took, what it answered."""
@@ -53,6 +76,7 @@ class RoutedWatcher:
     topic: str
     first_routed: dict[str, float] = field(default_factory=dict)
     routed_events: dict[str, set[str]] = field(default_factory=dict)
+    incident_routed: dict[str, tuple[float, str]] = field(default_factory=dict)  # last routing into an incident
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
 
@@ -76,24 +100,27 @@ class RoutedWatcher:
                 now = time.perf_counter()
                 for records in batch.values():
                     for record in records:
-                        self._note(dict(record.headers or ()), now)
+                        self._note(dict(record.headers or ()), now, record.value)
         finally:
             await consumer.stop()
 
-    def _note(self, headers: dict[str, bytes], now: float) -> None:
+    def _note(self, headers: dict[str, bytes], now: float, value: bytes | None = None) -> None:
         if headers.get("ce_type", b"").decode() != ROUTED:
             return
         subject = headers.get("ce_subject", b"").decode()
         self.first_routed.setdefault(subject, now)
+        incident = json.loads(value or b"{}").get("incident_id")
+        if incident:
+            self.incident_routed[subject] = (now, str(incident))
         self.routed_events.setdefault(subject, set()).add(headers.get("ce_id", b"").decode())
         self._arrived.set()
 
-    async def wait_for(self, ids: set[str], *, timeout_s: float) -> set[str]:
-        """Poll until every id is routed or the timeout; return the ids still missing."""
+    async def wait_for(self, ids: set[str], *, timeout_s: float, into_incident: bool = False) -> set[str]:
+        """Poll until every id is routed (into an incident, if asked) or the timeout; return the ids still missing."""
         deadline = time.monotonic() + timeout_s
         while True:
             self._arrived.clear()  # before the check, so an arrival in between is not missed
-            missing = ids - self.first_routed.keys()
+            missing = ids - (self.incident_routed if into_incident else self.first_routed).keys()
             left = deadline - time.monotonic()
             if not missing or left <= 0:
                 return missing

@@ -25,9 +25,11 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 PLANS = {
     "full": {"warmup": 30, "idle_s": 5.0, "saturation_count": 800, "concurrency": 32, "routed_s": 40.0,
              "intake_s": 20.0, "drain_timeout_s": 180.0, "db_ceiling_s": 8.0, "broker_messages": 30_000,
+             "wave_count": 300, "wave_s": 15.0,
              "analysis_sizes": (10_000, 50_000), "analysis_queries": 300},
     "quick": {"warmup": 20, "idle_s": 3.0, "saturation_count": 300, "concurrency": 16, "routed_s": 15.0,
               "intake_s": 10.0, "drain_timeout_s": 120.0, "db_ceiling_s": 4.0, "broker_messages": 10_000,
+              "wave_count": 300, "wave_s": 15.0,
               "analysis_sizes": (10_000, 30_000), "analysis_queries": 150},
 }  # fmt: skip
 # The embedded MongoDB-protocol server stalls near 90 k documents with 16 band-key index entries each,
@@ -80,6 +82,10 @@ def headline(measured: dict[str, Any], analysis: dict[str, Any] | None) -> dict[
         "e2e_routed_per_s": e2e,
         "e2e_ratio_to_ceiling": round(e2e / ceiling, 3),
         "writes_per_complaint": p["routed_at_50pct"]["writes_per_complaint"]["net"],
+        "idle_writes_per_s": p["idle_writes_per_s"],
+        "intake_accept_per_s": p["saturation"]["intake_accept_per_s"],
+        "wave_300_routed_s": p["wave"]["wave_routed_s"],
+        "wave_300_incidents": p["wave"]["incidents"],
         **{f"intake_{q}_ms_at_25pct": p["intake_at_25pct"]["intake_ms"][q] for q in ("p50", "p95", "p99")},
         **{f"routed_{q}_ms_at_50pct": p["routed_at_50pct"]["routed_ms"][q] for q in ("p50", "p99")},
         "analysis_latency_ratio_1m_vs_10k": ratio if largest >= 1_000_000 else None,

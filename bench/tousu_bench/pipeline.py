@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from tousu_bench.load import Posted, RoutedWatcher, bodies, client, open_loop, saturate
+from tousu_bench.load import Posted, RoutedWatcher, bodies, client, open_loop, saturate, wave_bodies
 from tousu_bench.stack import Stack
 from tousu_bench.stages import processed, rates
 from tousu_bench.stats import latency_ms, steady_rate
@@ -49,6 +49,7 @@ async def measure_pipeline(
             results["routed_at_50pct"] = await _routed_latency(api, source, watcher, mongo, rate=e2e_rate / 2,
                                                                baseline=baseline, plan=plan)  # fmt: skip
             results["intake_at_25pct"] = await _intake_latency(api, source, rate=insert_ceiling / 4, plan=plan)
+            results["wave"] = await _wave(api, watcher, tag=stack.database, plan=plan)
             results["duplicate_routed"] = sum(len(v) > 1 for v in watcher.routed_events.values())
             return results
     finally:
@@ -95,6 +96,24 @@ async def _routed_latency(api: Any, source: Any, watcher: RoutedWatcher, mongo: 
         "not_routed": len(missing),
         "routed_ms": latency_ms(latencies),
         "writes_per_complaint": per_complaint(before, after, complaints=len(ids), baseline_per_s=baseline),
+    }
+
+
+async def _wave(api: Any, watcher: RoutedWatcher, *, tag: str, plan: dict[str, Any]) -> dict[str, Any]:
+    """(g) A group wave: `wave_count` same-matter complaints over `wave_s`; seconds from the last POST until
+    every one is routed into an incident, and into how many incidents."""
+    count, seconds = plan["wave_count"], plan["wave_s"]
+    posted = await open_loop(api, wave_bodies(f"{tag}-wave"), rate=count / seconds, seconds=seconds)
+    last_post = max(p.due + p.latency_s for p in posted)
+    ids = set(accepted(posted))
+    await watcher.wait_for(ids, timeout_s=plan["drain_timeout_s"], into_incident=True)
+    joined = {i: watcher.incident_routed[i] for i in ids if i in watcher.incident_routed}
+    return {
+        "complaints": len(posted),
+        "statuses": statuses(posted),
+        "in_an_incident": len(joined),
+        "incidents": len({incident for _, incident in joined.values()}),
+        "wave_routed_s": round(max(t for t, _ in joined.values()) - last_post, 1) if joined else math.nan,
     }
 
 

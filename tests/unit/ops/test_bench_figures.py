@@ -38,6 +38,8 @@ def test_writes_per_complaint_subtract_the_idle_writers() -> None:
 
 
 def test_goal_verdicts() -> None:
-    assert verdict("e2e_ratio_to_ceiling", 0.2) == "met" and verdict("e2e_ratio_to_ceiling", 0.01) == "MISSED"
+    assert verdict("e2e_ratio_to_ceiling", 0.3) == "met" and verdict("e2e_ratio_to_ceiling", 0.2) == "MISSED"
+    assert verdict("wave_300_routed_s", 29.0) == "met" and verdict("wave_300_incidents", 2) == "MISSED"
+    assert verdict("idle_writes_per_s", 0.1) == "met" and verdict("idle_writes_per_s", 12.0) == "MISSED"
     assert verdict("intake_p99_ms_at_25pct", 25.0) == "met" and verdict("routed_p99_ms_at_50pct", 501) == "MISSED"
     assert verdict("analysis_latency_ratio_1m_vs_10k", None) == "" and verdict("peak_rss_mb.intake", 90.0) == ""
