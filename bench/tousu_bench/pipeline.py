@@ -48,8 +48,9 @@ async def measure_pipeline(
             e2e_rate = results["saturation"]["routed_per_s"]
             results["routed_at_50pct"] = await _routed_latency(api, source, watcher, mongo, rate=e2e_rate / 2,
                                                                baseline=baseline, plan=plan)  # fmt: skip
-            results["intake_at_25pct"] = await _intake_latency(api, source, rate=insert_ceiling / 4, plan=plan)
+            # the wave before (b): (b) offers a quarter of the insert ceiling, far more than the pipeline drains
             results["wave"] = await _wave(api, watcher, tag=stack.database, plan=plan)
+            results["intake_at_25pct"] = await _intake_latency(api, source, rate=insert_ceiling / 4, plan=plan)
             results["duplicate_routed"] = sum(len(v) > 1 for v in watcher.routed_events.values())
             return results
     finally:
