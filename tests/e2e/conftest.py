@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +50,17 @@ def stack(servers: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """Start intake, analysis, escalation and follow-up; yield their URLs; stop them all."""
     data_dir = tmp_path_factory.mktemp("e2e-stack")
     (data_dir / "logs").mkdir()
+    with running_stack(servers, data_dir, env=stack_env(uuid.uuid4().hex[:8])) as running:
+        yield running
+
+
+@contextmanager
+def running_stack(servers: Backends, data_dir: Path, *, env: dict[str, str]) -> Iterator[Stack]:
+    """The four services as processes with `env` set, healthy; stopped on exit."""
     keys = load_secrets(data_dir)
     services: list[ServiceProcess] = []
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in stack_env(uuid.uuid4().hex[:8]).items():
+        for name, value in env.items():
             patch.setenv(name, value)
         try:
             for name in SERVICES:

@@ -18,14 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, service_logs, stack_env
+from tests.e2e.conftest import Stack, running_stack, service_logs, stack_env
 from tests.e2e.journeys import client, plain_complaint, poll, view
 from tousu_shared.calendar import local_date, use_holidays
 from tousu_shared.deadlines import regulatory_due_at
 from tousu_shared.holidays import parse_holidays
-from tousu_shared.settings import SERVICES
-from tousu_tools.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
-from tousu_tools.embedded import free_port
 from tousu_tools.endpoints import Backends
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -69,18 +66,8 @@ def institution_stack(
         "TOUSU_ESCALATION_CLOCK_POLICY_PATH": str(data_dir / "clocks.yaml"),
         "TOUSU_CALENDAR_FILE": str(data_dir / "holidays.yaml"),
     }
-    keys = load_secrets(data_dir)
-    services: list[ServiceProcess] = []
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        try:
-            for name in SERVICES:
-                services.append(start_service(servers, name, free_port(), data_dir, keys))
-            wait_healthy(services, timeout_s=90)
-            yield Stack({s.name: s.url for s in services}, keys["dev_api_key"], data_dir)
-        finally:
-            stop_services(services)
+    with running_stack(servers, data_dir, env=env) as running:
+        yield running
 
 
 @pytest.fixture

@@ -13,11 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, stack_env
+from tests.e2e.conftest import Stack, running_stack, stack_env
 from tests.e2e.journeys import RESOLVED, client, plain_complaint, poll, view, when_status
-from tousu_shared.settings import SERVICES
-from tousu_tools.dev import ServiceProcess, load_secrets, start_service, stop_services, wait_healthy
-from tousu_tools.embedded import free_port
 from tousu_tools.endpoints import Backends
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -30,19 +27,9 @@ def clocked(servers: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iter
     data_dir = tmp_path_factory.mktemp("e2e-plan")
     (data_dir / "logs").mkdir()
     (data_dir / OFFSET_FILE).write_text("0", encoding="utf-8")
-    keys = load_secrets(data_dir)
-    services: list[ServiceProcess] = []
-    with pytest.MonkeyPatch.context() as patch:
-        env = stack_env(uuid.uuid4().hex[:8]) | {"TOUSU_CLOCK_OFFSET_FILE": str(data_dir / OFFSET_FILE)}
-        for name, value in env.items():
-            patch.setenv(name, value)
-        try:
-            for name in SERVICES:
-                services.append(start_service(servers, name, free_port(), data_dir, keys))
-            wait_healthy(services, timeout_s=90)
-            yield Stack({s.name: s.url for s in services}, keys["dev_api_key"], data_dir)
-        finally:
-            stop_services(services)
+    env = stack_env(uuid.uuid4().hex[:8]) | {"TOUSU_CLOCK_OFFSET_FILE": str(data_dir / OFFSET_FILE)}
+    with running_stack(servers, data_dir, env=env) as running:
+        yield running
 
 
 @pytest.fixture
