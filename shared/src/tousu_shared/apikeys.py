@@ -1,10 +1,11 @@
-"""API keys as every service with an HTTP API sees them: scopes, hashing, bearer parsing, the token bucket (no I/O)."""
+"""API keys as every service with an HTTP API sees them: scopes, expiry, hashing, bearer parsing, rate (no I/O)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import get_args
 
 from tousu_shared.events.base import Channel
@@ -25,6 +26,8 @@ class ApiKey:
     scopes: frozenset[str]
     read_all: bool = False
     revoked: bool = False
+    expires_at: datetime | None = None
+    superseded: bool = False  # the secret presented is the one a rotation replaced; it lapses at `expires_at`
 
     def has(self, scope: str) -> bool:
         """`admin` implies every scope."""
@@ -39,6 +42,17 @@ class ApiKey:
     def sees_personal_data(self) -> bool:
         """Only `admin` sees personal data in clear."""
         return "admin" in self.scopes
+
+    def refusal(self, *, now: datetime) -> str | None:
+        """Why this key is refused at `now` (revoked, expired, or a rotated-away secret past its grace), else None."""
+        if self.revoked:
+            return "unknown or revoked API key"
+        if self.expires_at is None or now < self.expires_at:
+            return None
+        when = self.expires_at.isoformat()
+        if self.superseded:
+            return f"this API key was rotated: its previous secret stopped working at {when}; use the new secret"
+        return f"this API key expired at {when}"
 
     @property
     def visible_channels(self) -> frozenset[str] | None:

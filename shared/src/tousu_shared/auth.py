@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Protocol
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,11 @@ CACHE_MAX = 10_000  # bounded: unknown keys must not grow memory without limit
 
 
 class Unauthorized(Exception):
-    """Missing, unknown or revoked API key (→ 401)."""
+    """Missing, unknown, revoked or expired API key, or a rotated-away secret (→ 401)."""
+
+    def __init__(self, detail: str, *, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason  # a stable code beside the wording: `expired` or `rotated`
 
 
 class Forbidden(Exception):
@@ -64,8 +69,9 @@ class Authenticator:
         burst: int,
         cache_s: float,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._keys, self._clock = keys, clock
+        self._keys, self._clock, self._now = keys, clock, now
         self._rate, self._burst, self._cache_s = rate_per_s, burst, cache_s
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
         self._buckets: dict[str, TokenBucket] = {}
@@ -76,8 +82,11 @@ class Authenticator:
         if secret is None:
             raise Unauthorized("missing bearer API key")
         key = await self._lookup(hash_key(secret))
-        if key is None or key.revoked:
+        if key is None:
             raise Unauthorized("unknown or revoked API key")
+        refusal = key.refusal(now=self._now())  # checked on every call: a cached key still expires on time
+        if refusal is not None:
+            raise Unauthorized(refusal, reason=_reason(key))
         self._meter(key)
         return key
 
@@ -99,6 +108,10 @@ class Authenticator:
             raise RateLimited(wait)
 
 
+def _reason(key: ApiKey) -> str | None:
+    return None if key.revoked else "rotated" if key.superseded else "expired"
+
+
 def require(scope: str) -> Callable[[Request], Awaitable[ApiKey]]:
     """A dependency that authenticates the caller (via `app.state.authenticator`) and demands `scope`."""
 
@@ -113,7 +126,8 @@ def require(scope: str) -> Callable[[Request], Awaitable[ApiKey]]:
 
 
 async def _unauthorized(request: Request, exc: Exception) -> JSONResponse:
-    response = problem(401, "Unauthorized", detail=str(exc))
+    reason = getattr(exc, "reason", None)
+    response = problem(401, "Unauthorized", detail=str(exc), **({"reason": reason} if reason else {}))
     response.headers["WWW-Authenticate"] = 'Bearer realm="tousu"'
     return response
 

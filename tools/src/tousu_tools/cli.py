@@ -16,12 +16,14 @@ from rich.table import Table
 
 from tousu_shared.clock import configured_clock
 from tousu_shared.settings import SERVICES, KafkaSettings, MongoSettings, Settings
+from tousu_tools.audit_cli import audit_app
 from tousu_tools.keys_cli import keys_app
 
 app = typer.Typer(help="tousu (投诉): complaint intake, analysis, escalation and follow-up.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Inspect and re-drive dead-lettered events.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where data, logs and the dev key live.")]

@@ -16,7 +16,7 @@ from tousu_intake.metrics import IntakeMetrics, RequestMetrics
 from tousu_intake.pii import PiiCipher
 from tousu_intake.readmodel import BatchedReadModel, ReadModel
 from tousu_intake.reporting import Reports
-from tousu_intake.routes import complaints, incidents, reports
+from tousu_intake.routes import audit, complaints, incidents, reports
 from tousu_intake.service import IntakeService
 from tousu_intake.views import Views
 from tousu_shared.apikey_store import open_key_store
@@ -99,12 +99,14 @@ def create_app(
     async def setup(runtime: Runtime) -> None:
         apps[0].state.intake = wired = await wire(runtime, config=config, metrics=metrics, now=now)
         apps[0].state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
+        apps[0].state.audit = await audit.open_trail(runtime, clock=wired.now)  # admin reads and keys
 
     app = build_app(settings, title="tousu intake 投诉受理", setup=setup, description=DESCRIPTION, metrics=metrics)
     apps.append(app)
     app.include_router(complaints.router)
     app.include_router(incidents.router)
     app.include_router(reports.router)
+    audit.install(app)
     problems.install(app)
     app.add_middleware(problems.BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)

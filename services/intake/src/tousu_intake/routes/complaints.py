@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from tousu_intake import examples
-from tousu_intake.auth import Actor, Reader, Writer
+from tousu_intake.auth import Actor, PersonalReader, Reader, Writer, route_of
+from tousu_intake.requestids import request_id
 from tousu_intake.schemas import (
     ActionCreate,
     ActionRecorded,
@@ -99,10 +100,15 @@ async def list_complaints(
     summary="One complaint's view 投诉详情",
     responses=errors(401, 403, 404, 429),
 )
-async def get_complaint(request: Request, key: Reader, complaint_id: str) -> dict[str, Any]:
-    """Status, intake data (masked unless admin), analysis, routing, SLA, follow-up and timeline."""
+async def get_complaint(request: Request, key: PersonalReader, complaint_id: str) -> dict[str, Any]:
+    """Status, intake data (masked unless admin), analysis, routing, SLA, follow-up and timeline.
+
+    An unmasked view goes out only once its audit entry (fields disclosed, never values) is stored."""
     intake = _intake(request)
     view: dict[str, Any] = await intake.views.complaint(complaint_id=complaint_id, key=key, now=intake.now())
+    if key.sees_personal_data:
+        trail = request.app.state.audit
+        await trail.disclosed(key=key, view=view, request_id=request_id(request), route=route_of(request))
     return view
 
 
