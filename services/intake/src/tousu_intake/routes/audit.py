@@ -56,7 +56,9 @@ def _trail(request: Request) -> AuditTrail:
     return trail
 
 
-@router.get("", response_model=AuditPage, summary="Personal-data access trail 审计", responses=errors(401, 403, 422))
+@router.get(
+    "", response_model=AuditPage, summary="Personal-data access trail 审计", responses=errors(401, 403, 422, 429)
+)
 async def list_audit(
     request: Request,
     key: Admin,
@@ -98,7 +100,7 @@ def _check(*, field: str | None, action: str | None, since: Any, until: Any) -> 
         raise InvalidInput(problems)
 
 
-@router.get("/{entry_id}", response_model=AuditEntry, summary="One audit entry", responses=errors(401, 403, 404))
+@router.get("/{entry_id}", response_model=AuditEntry, summary="One audit entry", responses=errors(401, 403, 404, 429))
 async def get_audit_entry(request: Request, key: Admin, entry_id: str) -> dict[str, Any]:
     """One entry by id."""
     doc = await _trail(request).repository.get(entry_id)
