@@ -48,6 +48,10 @@ QUIET = [
     "This fee is killing me, please waive it.",
     "I almost shot myself in the foot by signing this.",
     "I had to take my kids to the branch twice.",
+    "这样做是把你们银行的招牌砸了。",
+    "我把手机砸了也登不上手机银行。",
+    "网点把我的资料弄丢了，又把我的申请拆成两笔。",
+    "他把公司的账户销掉了，我的工资发不出来。",
 ]
 
 

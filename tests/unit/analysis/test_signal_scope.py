@@ -28,6 +28,22 @@ SET_ASIDE = [
     ("agent_involved", "有代理机构打电话让我全额退保，我没理。", "declined"),
     ("agent_involved", "朋友推荐我找停息挂账的公司我没去，还是想自己跟你们协商。", "negated"),
     ("agent_involved", "我不需要什么法务老师，我自己能处理。", "negated"),
+    # a refusal a few clauses after the offer's terms
+    ("agent_involved", "有个中介说能帮我停息挂账，先交2000元服务费，我直接拉黑了。", "declined"),
+    ("agent_involved", "来电人称接到推销代理退保的电话，说退回全部保费，抽成两成，来电人没有理会。", "declined"),
+    # the hotline agent narrating their own actions
+    ("legal_action", "客户情绪激动扬言要跳楼。坐席稳住客户，同时联系网点报警。", "third_party"),
+    ("legal_action", "I will not sue you, I just want the fee refunded.", "negated"),
+]
+
+# Pattern-level exclusions: the same words in another role are no signal at all.
+NOT_A_SIGNAL = [
+    ("petition", "给我办业务的是工号12345的柜员，她说下周到账。"),
+    ("petition", "我的订单号:12345，退款一直没到。"),
+    ("legal_action", "车被盗后派出所开了立案证明，理赔材料早就交齐了。"),
+    ("legal_action", "手机被抢，报警回执也附上了，请按盗抢险赔付。"),
+    ("legal_action", "我在律师事务所上班，工资卡被冻结了，请尽快解冻。"),
+    ("legal_action", "I work at a law firm and my salary card was frozen."),
 ]
 
 STILL_FIRE = [
@@ -45,7 +61,24 @@ STILL_FIRE = [
     ("media_threat", "你们再拖我就找记者曝光。"),
     ("self_harm", "我朋友说他不想活了，我也一样不想活了。"),
     ("self_harm", "去年我就想过自杀。"),
+    # English and mixed text
+    ("legal_action", "If this is not fixed by Monday my lawyer will file a lawsuit."),
+    ("legal_action", "我已经 hire 了 lawyer，下周起诉。"),
+    ("media_threat", "If you keep ignoring me I'm going to post the whole thing on Weibo."),
+    ("media_exposed", "I have already posted the recording on Douyin and it went viral."),
+    ("media_exposed", "我已经在小红书上发帖了，评论很多。"),
+    # money for silence, whatever the verb
+    ("extortion_pattern", "补偿我两万块，我马上删帖，也不再追究。"),
+    # a severe illness under treatment
+    ("vulnerable", "我在做透析，每周三次，没法一直跑网点。"),
+    # an agent's offer with no refusal after it still counts
+    ("agent_involved", "有个中介说能帮我停息挂账，先交2000元服务费，我已经交了。"),
 ]
+
+
+@pytest.mark.parametrize(("signal", "text"), NOT_A_SIGNAL)
+def test_the_same_words_in_another_role_are_no_signal(signal: str, text: str, analyse: Any) -> None:
+    assert signal not in {s.name for s in analyse(text).signals}, text
 
 
 @pytest.mark.parametrize(("signal", "text", "reason"), SET_ASIDE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -63,6 +64,12 @@ class ScopeRules(Strict):
     closed_cues: list[str] = Field(default_factory=list)
     ongoing_cues: list[str] = Field(default_factory=list)
     decline_cues: list[str] = Field(default_factory=list)
+    # How many clauses after the keyword's own a short refusal may come (the offer's terms between).
+    decline_reach: int = Field(default=3, ge=0, le=6)
+    # The writer of a transcription or a staff member narrating their own actions (坐席已通知网点并报警).
+    narrator_cues: list[str] = Field(default_factory=list)
+    # Who, named after the narrator, makes the clause the customer's again (客户, 来电人, 他 …).
+    customer_subjects: list[str] = Field(default_factory=list)
     window: int = 12
 
 
@@ -261,12 +268,28 @@ def is_negated(view: TextView, start: int, end: int) -> bool:
 
 
 def about_someone_else(view: TextView, start: int) -> bool:
-    """A third person (朋友, 邻居, 有人 …) is the subject shortly before the keyword, with no 我 after them."""
+    """Someone else acts: a third person (朋友, 邻居, 有人 …) shortly before the keyword with no 我 after
+    them, or the narrator of a transcription (坐席 …) opening the sentence with no customer named since."""
     rules = view.rules.scope
     clause_start, _ = view.clause(start)
     lead = view.norm[max(clause_start, start - rules.window) : start]
     cue_end = _last_cue_end(lead, rules.third_party_cues)
-    return cue_end >= 0 and not any(p in lead[cue_end:] for p in rules.first_person)
+    if cue_end >= 0 and not any(p in lead[cue_end:] for p in rules.first_person):
+        return True
+    return _narrated_by_staff(view, start)
+
+
+def _narrated_by_staff(view: TextView, start: int) -> bool:
+    rules = view.rules.scope
+    sentence = view.norm[view.sentence_start(start) : start]
+    opening = sentence.lstrip(" \n:")[:8]
+    cue = next((c for c in rules.narrator_cues if opening.startswith(c)), None)
+    if cue is None:
+        return False
+    since = sentence[sentence.find(cue) + len(cue) :]
+    clauses = re.split(f"[{re.escape(view.rules.clause_delimiters)}]", since)
+    subjects = (*rules.customer_subjects, *rules.first_person)
+    return not any(c.strip().startswith(subjects) for c in clauses)
 
 
 def in_a_report(view: TextView, start: int) -> bool:
@@ -276,18 +299,36 @@ def in_a_report(view: TextView, start: int) -> bool:
 
 
 def declined_after(view: TextView, end: int) -> bool:
-    """The complainant turns the thing down right after it (…全额退保，我没理 / 找停息挂账的公司我没去).
+    """The complainant turns the thing down soon after it (…全额退保，我没理 / 找停息挂账的公司我没去 /
+    说能帮他停息挂账，收费3000元，客户没有理会).
 
-    Only a short refusal counts: "…，我没同意和解" refuses something else, not the keyword.
+    Only a short refusal counts, in the keyword's clause or standing alone as one of the next
+    `decline_reach` clauses of the sentence: "…，我没同意和解" refuses something else.
     """
     rules = view.rules.scope
     _, clause_end = view.clause(end - 1)
     tail = view.norm[end : min(clause_end, end + rules.window)]
-    next_start = clause_end + 1
-    next_end = view.clause(next_start)[1] if next_start < view.sentence_end(end - 1) else next_start
-    following = view.norm[next_start:next_end].strip()
-    short = [c for c in rules.decline_cues if following.startswith(c) and len(following) <= len(c) + 3]
-    return bool(short) or any(c in tail and len(tail) <= tail.find(c) + len(c) + 3 for c in rules.decline_cues)
+    if any(c in tail and len(tail) <= tail.find(c) + len(c) + 3 for c in rules.decline_cues):
+        return True
+    sentence_end = view.sentence_end(end - 1)
+    pos = clause_end + 1
+    for _ in range(rules.decline_reach):
+        if pos >= sentence_end:
+            return False
+        clause_start, next_end = view.clause(pos)
+        if _short_refusal(view.norm[clause_start:next_end].strip(), rules.decline_cues):
+            return True
+        pos = next_end + 1
+    return False
+
+
+def _short_refusal(clause: str, cues: list[str]) -> bool:
+    """The clause is a refusal and little else: a cue with at most a subject before it and a word after."""
+    for cue in cues:
+        at = clause.find(cue)
+        if 0 <= at <= 3 and len(clause) - at - len(cue) <= 3:
+            return True
+    return False
 
 
 def about_an_old_matter(view: TextView, start: int) -> bool:
