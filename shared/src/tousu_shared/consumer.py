@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokafka import ConsumerRebalanceListener
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -233,6 +234,35 @@ async def _raw_decoder(message: KafkaMessage) -> Any:
     return message.body
 
 
+class RewindAfterLostLog(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Reads assigned partitions from the start for a while after the broker lost its log.
+
+    Positions held in memory point into the old log; a broker that came back empty (a new cluster
+    id) holds only what was published since, and the relays' re-published kept events. Reading from
+    the earliest record is always safe: handled events are skipped by `ce_id`.
+    """
+
+    def __init__(self) -> None:
+        self.consumer: Any = None
+        self.until = 0.0  # monotonic: rewind on every assignment until then
+
+    def rewind(self, *, window_s: float) -> int:
+        """Go back to the earliest record of every assigned partition now, and on assignments for `window_s`."""
+        self.until = time.monotonic() + window_s
+        assigned = list(self.consumer.assignment()) if self.consumer is not None else []
+        if assigned:
+            self.consumer.seek_to_beginning(*assigned)
+        return len(assigned)
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        """Nothing to do: offsets are committed after each batch."""
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        """Inside the window after a lost log, start every assigned partition from its earliest record."""
+        if assigned and self.consumer is not None and time.monotonic() < self.until:
+            self.consumer.seek_to_beginning(*assigned)
+
+
 def subscribe(
     broker: KafkaBroker,
     *,
@@ -240,6 +270,7 @@ def subscribe(
     group_id: str,
     consumer: EventConsumer,
     settings: KafkaSettings,
+    listener: ConsumerRebalanceListener | None = None,
 ) -> Any:
     """Register a batch subscriber that commits once the whole batch's effects are stored (MANUAL ack).
 
@@ -266,6 +297,7 @@ def subscribe(
         max_poll_interval_ms=600_000,
         parser=_lenient_parser,
         decoder=_raw_decoder,
+        listener=listener,
         title=f"{group_id}:{','.join(topics)}",
     )
     subscriber(on_batch)

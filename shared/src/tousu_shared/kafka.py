@@ -8,6 +8,7 @@ import logging
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
@@ -44,6 +45,21 @@ async def ensure_topics(settings: KafkaSettings) -> list[str]:
         return wanted
     finally:
         await admin.close()
+
+
+async def cluster_id(producer: AIOKafkaProducer) -> str | None:
+    """The broker's cluster id (one metadata request for no topics), or None before the first connection.
+
+    Apache Kafka keeps its id for the life of the cluster; the embedded broker gets a fresh one per
+    process (its log is in memory), so a change means the log was lost.
+    """
+    client = producer.client
+    node = client.get_random_node()
+    if node is None:
+        return None
+    response = await client.send(node, MetadataRequest([], False))
+    value = getattr(response, "cluster_id", None)
+    return str(value) if value else None
 
 
 def group_id(service: str, suffix: str = "") -> str:

@@ -63,6 +63,24 @@ class ServiceMetrics:
             ["service"],
             registry=r,
         )
+        self.broker_log_lost = Counter(
+            "tousu_broker_log_lost_total",
+            "Times a relay found the broker with a new cluster id (a lost log) and published its kept events again.",
+            ["service", "collection"],
+            registry=r,
+        )
+        self.outbox_republished = Counter(
+            "tousu_outbox_republished_total",
+            "Kept events published again to a broker that lost its log.",
+            ["service"],
+            registry=r,
+        )
+        self.consumer_rewinds = Counter(
+            "tousu_consumer_rewinds_total",
+            "Times a consumer went back to the earliest records because the broker lost its log.",
+            ["service"],
+            registry=r,
+        )
         self.consumer_lag = Gauge(
             "tousu_consumer_lag",
             "Records behind the end of the partition.",

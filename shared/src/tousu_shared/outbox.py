@@ -6,6 +6,13 @@ events in order (the idempotent producer, `acks=all`), then pulls them from the 
 lease makes one relay per collection active at a time, so several instances are safe and a
 customer's events keep their order. A crash between publish and pull re-publishes the same
 `ce_id`, which every consumer ignores.
+
+Published events are kept for a retention (`<collection>_sent`, TTL-indexed, one `insert_many`
+per published batch). The relay remembers the broker's cluster id (in its lease collection,
+written only when it changes); a new id means a broker that lost its log (the embedded broker
+keeps it in memory), and the relay then publishes everything it kept again, oldest first, before
+anything new. Consumers that find no committed offset read from the earliest record and skip
+what they already handled by `ce_id`, so nothing is lost and nothing takes effect twice.
 """
 
 from __future__ import annotations
@@ -14,13 +21,14 @@ import asyncio
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from pymongo import ASCENDING, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from tousu_shared.codec import encode
 from tousu_shared.events.base import EventData
@@ -67,9 +75,27 @@ def outbox_push(envelopes: list[Envelope[EventData]], *, topics: Topics, now: da
     }
 
 
-async def ensure_outbox_indexes(collection: AsyncCollection[Document]) -> None:
-    """The relay's scan is an index range: pending documents by age."""
+SENT_ORDER = [("sent_at", ASCENDING), ("n", ASCENDING)]
+
+
+def sent_collection(collection: AsyncCollection[Document]) -> AsyncCollection[Document]:
+    """Where a collection's published events are kept for the retention."""
+    return collection.database[f"{collection.name}_sent"]
+
+
+async def ensure_outbox_indexes(collection: AsyncCollection[Document], *, retention: timedelta | None = None) -> None:
+    """The relay's scan is an index range: pending documents by age; kept events expire by a TTL index."""
     await collection.create_index(PENDING_INDEX, name="outbox_pending_since")
+    if retention is not None and retention > timedelta(0):
+        sent = sent_collection(collection)
+        seconds = int(retention.total_seconds())
+        try:
+            await sent.create_index([("sent_at", ASCENDING)], name="sent_ttl", expireAfterSeconds=seconds)
+        except OperationFailure:  # the retention was changed since the index was made
+            await collection.database.command(
+                {"collMod": sent.name, "index": {"name": "sent_ttl", "expireAfterSeconds": seconds}}
+            )
+        await sent.create_index(SENT_ORDER, name="sent_order")
 
 
 class Lease:
@@ -129,8 +155,20 @@ class OutboxRelay:
         batch_size: int = 200,
         idle_interval_s: float = 0.2,
         idle_max_interval_s: float = 2.0,
+        retention: timedelta = timedelta(days=7),
+        cluster: Callable[[], Awaitable[str | None]] | None = None,
+        watch_interval_s: float = 2.0,
     ) -> None:
         self._collection = journaled(collection)
+        self._sent = journaled(sent_collection(collection)) if retention > timedelta(0) else None
+        self._leases = journaled(leases)
+        self._cluster = cluster
+        self._watch_interval = watch_interval_s
+        self._watched_at = 0.0
+        self._known_cluster: str | None = None  # the id the kept events were last published to
+        self._known_loaded = False
+        self._new_cluster = ""
+        self._sent_n = 0
         self._producer = producer
         self._metrics = metrics
         self._batch = batch_size
@@ -171,8 +209,11 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of pending events; return how many were published.
 
-        The lease is taken (a write) only when something is pending: an idle relay only reads.
+        The lease is taken (a write) only when something is pending: an idle relay only reads
+        (and asks the broker's cluster id every `watch_interval_s`, which touches no database).
         """
+        if await self._broker_lost_its_log():
+            return await self._republish()
         docs = (
             await self._collection.find({"outbox_pending": True}, {"outbox": 1, "outbox_since": 1})
             .sort("outbox_since", ASCENDING)
@@ -183,12 +224,97 @@ class OutboxRelay:
         if not docs or not await self._lease.acquire():
             return 0
         await self._ensure_reachable()
-        futures = [await self._send(entry) for doc in docs for entry in doc.get("outbox", [])]
+        if await self._broker_lost_its_log(now=True):
+            return await self._republish()  # what was kept goes first; the pending batch follows
+        entries = [entry for doc in docs for entry in doc.get("outbox", [])]
+        futures = [await self._send(entry) for entry in entries]
         await asyncio.gather(*futures)
         self._reachable_at = time.monotonic()
+        await self._keep(entries)
         await self._mark_sent(docs)
         self._metrics.outbox_published.labels(self._metrics.service).inc(len(futures))
         return len(futures)
+
+    async def _broker_lost_its_log(self, *, now: bool = False) -> bool:
+        """True when the broker answers with a cluster id other than the one the kept events went to."""
+        if self._cluster is None or self._sent is None:
+            return False
+        if not now and time.monotonic() - self._watched_at < self._watch_interval:
+            return False
+        self._watched_at = time.monotonic()
+        try:
+            current = await self._cluster()
+        except Exception:  # the broker is down: the send path backs off and asks again
+            return False
+        if current is None:
+            return False
+        if not self._known_loaded:
+            doc = await self._leases.find_one({"_id": self._cluster_doc_id})
+            self._known_cluster = doc.get("cluster_id") if doc else None
+            self._known_loaded = True
+        if self._known_cluster == current:
+            return False
+        if self._known_cluster is None:  # the first broker this collection has seen: nothing to re-send
+            await self._remember_cluster(current)
+            return False
+        self._new_cluster = current
+        return True
+
+    @property
+    def _cluster_doc_id(self) -> str:
+        return f"broker:{self._collection.name}"
+
+    async def _remember_cluster(self, cluster: str) -> None:
+        await self._leases.update_one({"_id": self._cluster_doc_id}, {"$set": {"cluster_id": cluster}}, upsert=True)
+        self._known_cluster = cluster
+
+    async def _republish(self) -> int:
+        """Publish every kept event again, oldest first (lease holder only), then remember the new cluster."""
+        if self._sent is None or not await self._lease.acquire():
+            return 0
+        cluster = self._new_cluster
+        log.warning(
+            "the broker lost its log (new cluster id): publishing kept events again",
+            collection=self._collection.name,
+            was=self._known_cluster,
+            now=cluster,
+        )
+        self._metrics.broker_log_lost.labels(self._metrics.service, self._collection.name).inc()
+        total = 0
+        cursor = self._sent.find({}, {"entry": 1}).sort(SENT_ORDER)
+        batch: list[Document] = []
+        async for doc in cursor:
+            batch.append(doc["entry"])
+            if len(batch) >= self._batch:
+                total += await self._send_all(batch)
+                batch = []
+        if batch:
+            total += await self._send_all(batch)
+        await self._remember_cluster(cluster)
+        self._metrics.outbox_republished.labels(self._metrics.service).inc(total)
+        log.info("kept events published again", collection=self._collection.name, events=total)
+        return total
+
+    async def _send_all(self, entries: list[Document]) -> int:
+        await self._ensure_reachable()
+        await asyncio.gather(*[await self._send(e) for e in entries])
+        self._reachable_at = time.monotonic()
+        return len(entries)
+
+    async def _keep(self, entries: list[Document]) -> None:
+        """Keep published events for the retention (one insert; a re-sent event is already kept)."""
+        if self._sent is None or not entries:
+            return
+        now = datetime.now(UTC)
+        docs = []
+        for entry in entries:
+            self._sent_n += 1
+            docs.append({"_id": entry["id"], "entry": entry, "sent_at": now, "n": self._sent_n})
+        try:
+            await self._sent.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:  # duplicates only: a crash between publish and pull re-sent them
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
 
     async def _ensure_reachable(self) -> None:
         """Probe with a metadata request before sending after a quiet spell or a failure.

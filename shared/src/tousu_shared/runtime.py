@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -16,12 +17,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from tousu_shared.calendar import use_holidays
-from tousu_shared.consumer import EventConsumer, RetryPolicy, subscribe
+from tousu_shared.consumer import EventConsumer, RetryPolicy, RewindAfterLostLog, subscribe
 from tousu_shared.deadletter import DeadLetterPublisher
 from tousu_shared.handlers import BatchHandler, Handler
 from tousu_shared.holidays import load_holidays
 from tousu_shared.http import ops_router
-from tousu_shared.kafka import create_broker, create_producer, ensure_topics, group_id
+from tousu_shared.kafka import cluster_id, create_broker, create_producer, ensure_topics, group_id
 from tousu_shared.ledger import ProcessedLedger
 from tousu_shared.logging import configure_logging, get_logger
 from tousu_shared.metrics import ServiceMetrics
@@ -54,6 +55,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[Any]] = []
         self._task_factories: list[Callable[[], Coroutine[Any, Any, Any]]] = []
         self._subscribers: list[Any] = []
+        self._rewinders: list[RewindAfterLostLog] = []
+        self._topics_for: str | None = None  # the cluster id topics were last ensured on
         self.fatal: str | None = None
 
     @property
@@ -91,20 +94,25 @@ class Runtime:
             customers_side_by_side=customers_side_by_side,
             batch_handler=batch_handler,
         )
+        rewinder = RewindAfterLostLog()
         subscriber = subscribe(
             self.broker,
             topics=topics,
             group_id=group_id(self.name, self.settings.kafka.group_suffix),
             consumer=consumer,
             settings=self.settings.kafka,
+            listener=rewinder,
         )
         self._subscribers.append(subscriber)  # the broker holds its subscribers only weakly
+        self._rewinders.append(rewinder)
         return consumer
 
     async def outbox(self, collection: str) -> OutboxRelay:
         """Create (and later run) the relay of a collection that carries an outbox."""
         coll = self.db[collection]
-        await ensure_outbox_indexes(coll)
+        s = self.settings.service
+        retention = timedelta(days=s.outbox_retention_days)
+        await ensure_outbox_indexes(coll, retention=retention)
         relay = OutboxRelay(
             collection=coll,
             leases=self.db[self.collection_name("leases")],
@@ -113,6 +121,9 @@ class Runtime:
             batch_size=self.settings.service.outbox_batch_size,
             idle_interval_s=self.settings.service.outbox_idle_interval_s,
             idle_max_interval_s=self.settings.service.outbox_idle_max_interval_s,
+            retention=retention,
+            cluster=self._cluster_id,
+            watch_interval_s=s.broker_watch_interval_s,
         )
         self._relays.append(relay)
         return relay
@@ -144,7 +155,10 @@ class Runtime:
             self._tasks += [asyncio.create_task(r.run(), name="outbox-relay") for r in self._relays]
             if self._subscribers:
                 await retry(self.broker.start, attempts=1_000_000, backoff=Backoff(0.5, 5.0))
+                for subscriber, rewinder in zip(self._subscribers, self._rewinders, strict=True):
+                    rewinder.consumer = getattr(subscriber, "consumer", None)
                 self._tasks.append(asyncio.create_task(self._lag_loop(), name="consumer-lag"))
+                self._tasks.append(asyncio.create_task(self._broker_watch(), name="broker-watch"))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -153,6 +167,38 @@ class Runtime:
             raise
         self.kafka_ready.set()
         log.info("kafka connected", bootstrap=self.settings.kafka.bootstrap_servers)
+
+    async def _cluster_id(self) -> str | None:
+        """The broker's cluster id; topics are (re)created the first time each id is seen."""
+        current = await cluster_id(self.producer)
+        if current is not None and current != self._topics_for and self.settings.kafka.create_topics:
+            await ensure_topics(self.settings.kafka)  # a broker that lost its log lost its topics too
+            self._topics_for = current
+        return current
+
+    async def _broker_watch(self) -> None:
+        """Consumers read from the earliest record again when the broker comes back with a new cluster id."""
+        seen: str | None = None
+        interval = self.settings.service.broker_watch_interval_s
+        window = max(60.0, 3 * self.settings.kafka.session_timeout_ms / 1000)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                current = await self._cluster_id()
+            except Exception:  # down or restarting: ask again later
+                continue
+            if current is None or current == seen:
+                continue
+            if seen is not None:
+                rewound = sum(r.rewind(window_s=window) for r in self._rewinders)
+                self.metrics.consumer_rewinds.labels(self.name).inc()
+                log.warning(
+                    "the broker lost its log (new cluster id): reading from the earliest records again",
+                    was=seen,
+                    now=current,
+                    partitions=rewound,
+                )
+            seen = current
 
     async def _lag_loop(self) -> None:
         """Export records-behind per assigned partition (`tousu_consumer_lag`), e.g. for autoscaling."""

@@ -141,6 +141,18 @@ class ServiceSettings(BaseSettings):
     outbox_idle_max_interval_s: float = Field(
         default=2.0, gt=0, le=4.0, description="Longest poll interval of an idle relay (it doubles while idle)."
     )
+    outbox_retention_days: float = Field(
+        default=7.0,
+        ge=0,
+        description="Published events are kept this long (`<collection>_sent`, TTL-indexed) so that a broker that "
+        "lost its log (the embedded one keeps it in memory) gets them again; 0 keeps none.",
+    )
+    broker_watch_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a service asks the broker's cluster id (one metadata request, no database access): "
+        "a new id means a new, empty log, so relays re-publish what they kept and consumers read from the start.",
+    )
     clock_offset_file: Path | None = Field(
         default=None,
         description="Development and test only: the service's clock runs ahead by the seconds written in this file "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -13,10 +14,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.support.kafka import consume_until
 from tousu_shared.events import ComplaintActionRecorded, Envelope, EventData
+from tousu_shared.kafka import cluster_id, ensure_topics
 from tousu_shared.metrics import ServiceMetrics
 from tousu_shared.mongo import Document, journaled, mongo_database
 from tousu_shared.outbox import Lease, OutboxRelay, ensure_outbox_indexes, outbox_fields, outbox_push
-from tousu_shared.settings import MongoSettings, Topics
+from tousu_shared.settings import KafkaSettings, MongoSettings, Topics
+from tousu_tools import embedded
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -119,3 +122,62 @@ async def test_the_running_relay_drains_events_written_later(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert sorted(r.headers["ce_subject"] for r in records) == [f"L{c}" for c in range(5)]
+
+
+async def test_published_events_are_kept_and_sent_again_to_a_broker_that_lost_its_log(
+    db: AsyncDatabase[Document], topics: Topics, tmp_path: Path
+) -> None:
+    """A new cluster id (a new, empty embedded broker) makes the relay publish every kept event again, oldest
+    first, before anything new (per key, as Kafka orders); the same broker (same id) never does."""
+    port = embedded.free_port()
+    broker = embedded.start_kafka(port=port, log_dir=tmp_path)
+    bootstrap = f"127.0.0.1:{port}"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    try:
+        await producer.start()
+        await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap, topics=topics, partitions=1))
+        coll = journaled(db["test_complaints"])
+        retention = timedelta(days=7)
+        await ensure_outbox_indexes(coll, retention=retention)
+        relay = OutboxRelay(
+            collection=db["test_complaints"],
+            leases=db["test_leases"],
+            producer=producer,
+            metrics=ServiceMetrics(service="test"),
+            retention=retention,
+            cluster=lambda: cluster_id(producer),
+            watch_interval_s=0.0,
+        )
+        for c in range(5):
+            await coll.insert_one({"_id": f"K{c}", **outbox_fields([_action(f"K{c}", 1)], topics=topics, now=NOW)})
+        assert await relay.relay_once() == 5
+        assert await relay.relay_once() == 0  # same broker: nothing is sent again
+        kept = await db["test_complaints_sent"].count_documents({})
+        assert kept == 5
+        ttl = [i for i in await (await db["test_complaints_sent"].list_indexes()).to_list() if i["name"] == "sent_ttl"]
+        assert ttl and ttl[0]["expireAfterSeconds"] == 7 * 86400
+
+        broker.proc.kill()
+        broker.proc.wait()
+        broker.restart()  # a new process: an empty log and a new cluster id
+        await ensure_topics(KafkaSettings(bootstrap_servers=bootstrap, topics=topics, partitions=1))  # as runtime does
+        await coll.update_one({"_id": "K0"}, outbox_push([_action("K0", 2)], topics=topics, now=NOW))
+        republished = 0
+        for _ in range(60):  # the producer reconnects by itself; errors back off in `run`, here we just retry
+            try:
+                republished = await relay.relay_once()
+            except Exception:
+                await asyncio.sleep(0.5)
+                continue
+            if republished:
+                break
+        assert republished == 5  # the kept events first ...
+        assert await relay.relay_once() == 1  # ... then the new one (K0's second)
+        records = await consume_until(bootstrap, topics.intake, lambda rs: len(rs) >= 6)
+        by_key: dict[bytes | None, list[str]] = {}
+        for r in sorted(records, key=lambda r: (r.partition, r.offset)):
+            by_key.setdefault(r.key, []).append(json.loads(r.value or b"{}")["note"])
+        assert sorted(by_key.values()) == [["step 1"]] * 4 + [["step 1", "step 2"]]  # a key's kept event first
+    finally:
+        await producer.stop()
+        broker.stop()

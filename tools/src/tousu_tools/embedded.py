@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -146,6 +147,8 @@ class EmbeddedServer:
     probe: Callable[[], bool] = field(default=lambda: True, repr=False)
     label: str = "server"
     start_timeout_s: float = 20.0
+    # Builds the command anew for each start (tansu: a fresh cluster id per process, see start_kafka).
+    fresh_command: Callable[[], list[str]] | None = field(default=None, repr=False)
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after the timeout."""
@@ -163,6 +166,8 @@ class EmbeddedServer:
         self.stop()
         _require_free(self.port, self.label)
         self._log = self.log_path.open("ab")
+        if self.fresh_command is not None:
+            self.command = self.fresh_command()
         self.proc = spawn(self.command, log=self._log)
         self._wait_ready()
 
@@ -202,10 +207,15 @@ def _launch(
     return server
 
 
-def start_kafka(*, port: int, log_dir: Path, timeout_s: float = 20.0) -> EmbeddedServer:
-    """Start tansu (memory storage) on 127.0.0.1:port and wait for ApiVersions."""
+def kafka_command(port: int) -> list[str]:
+    """tansu on 127.0.0.1:port with memory storage and a cluster id of its own.
+
+    The log lives in the process's memory, so a new process is a new, empty cluster: a fresh
+    cluster id per start is what tells every relay and consumer that the log was lost (they
+    then re-publish what they still hold and read again from the start; see the outbox).
+    """
     url = f"tcp://127.0.0.1:{port}"
-    command = [
+    return [
         tansu_binary(),
         "broker",
         "--listener-url",
@@ -214,11 +224,25 @@ def start_kafka(*, port: int, log_dir: Path, timeout_s: float = 20.0) -> Embedde
         url,
         "--storage-engine",
         "memory://tansu/",
+        "--cluster-id",
+        f"tousu-embedded-{uuid.uuid4().hex[:12]}",
     ]
+
+
+def start_kafka(*, port: int, log_dir: Path, timeout_s: float = 20.0) -> EmbeddedServer:
+    """Start tansu (memory storage) on 127.0.0.1:port and wait for ApiVersions."""
     probe = partial(kafka_api_versions, "127.0.0.1", port)
-    return _launch(
-        "kafka", label="tansu", port=port, command=command, probe=probe, log_dir=log_dir, timeout_s=timeout_s
+    server = _launch(
+        "kafka",
+        label="tansu",
+        port=port,
+        command=kafka_command(port),
+        probe=probe,
+        log_dir=log_dir,
+        timeout_s=timeout_s,
     )
+    server.fresh_command = partial(kafka_command, port)
+    return server
 
 
 def start_mongo(*, port: int, storage: Path, log_dir: Path, timeout_s: float = 60.0) -> EmbeddedServer:
