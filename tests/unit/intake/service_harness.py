@@ -20,14 +20,18 @@ NAME, PHONE, ID_NUMBER, ACCOUNT = "王晓明", "13812345678", "11010119900307123
 AGENT_NAME, AGENT_PHONE = "王大伟", "13998765432"
 PERSONAL = (NAME, PHONE, ID_NUMBER, ACCOUNT, AGENT_NAME, AGENT_PHONE)
 
-WRITER = ApiKey(key_id="key_w", name="hotline", channels=frozenset({"hotline"}), scopes=frozenset({"complaints:write"}))
-OTHER_WRITER = ApiKey(
-    key_id="key_o", name="app", channels=frozenset({"hotline", "app"}), scopes=frozenset({"complaints:write"})
-)
-ADMIN = ApiKey(key_id="key_a", name="admin", channels=frozenset(), scopes=frozenset({"admin"}))
-READ_ALL = ApiKey(
-    key_id="key_r", name="desk", channels=frozenset(), scopes=frozenset({"complaints:read"}), read_all=True
-)
+
+def _key(key_id: str, name: str, *, channels: set[str], scopes: set[str], read_all: bool = False) -> ApiKey:
+    return ApiKey(key_id=key_id, name=name, channels=frozenset(channels), scopes=frozenset(scopes), read_all=read_all)
+
+
+class Keys:
+    """The API keys the tests act with: two channel writers, a reader of everything, an admin."""
+
+    writer = _key("key_w", "hotline", channels={"hotline"}, scopes={"complaints:write"})
+    other_writer = _key("key_o", "app", channels={"hotline", "app"}, scopes={"complaints:write"})
+    read_all = _key("key_r", "desk", channels=set(), scopes={"complaints:read"}, read_all=True)
+    admin = _key("key_a", "admin", channels=set(), scopes={"admin"})
 
 
 def complaint(**changes: Any) -> ComplaintCreate:
@@ -101,7 +105,7 @@ class Intake:
             complaints=self.complaints, incidents=self.incidents, cipher=self.cipher, customer_key_secret=SECRET
         )
 
-    async def submitted(self, body: ComplaintCreate | None = None, *, key: ApiKey = WRITER) -> str:
+    async def submitted(self, body: ComplaintCreate | None = None, *, key: ApiKey = Keys.writer) -> str:
         """Register a complaint; its id."""
         result = await self.service.submit(body=body or complaint(), key=key, idempotency_key=None)
         return str(result.body["complaint_id"])
@@ -110,7 +114,7 @@ class Intake:
         """A registered complaint with a decision, ready for follow-up answers."""
         cid = await self.submitted()
         self.clock.advance(days=2)
-        await self.service.record_action(complaint_id=cid, body=resolved(), key=ADMIN)
+        await self.service.record_action(complaint_id=cid, body=resolved(), key=Keys.admin)
         self.clock.advance(days=1)
         return cid
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from tests.integration.intake import events
 from tests.unit.intake.service_harness import NOW, Intake
 from tousu_intake.readmodel import BatchedReadModel, ReadModel
 from tousu_shared.consumer import DUPLICATE
-from tousu_shared.events import ComplaintReopened, Envelope, EventData
+from tousu_shared.events import Envelope, EventData
 from tousu_shared.retry import ConcurrentChange, PermanentError
 
 pytestmark = pytest.mark.unit
@@ -20,17 +20,6 @@ pytestmark = pytest.mark.unit
 async def registered(intake: Intake) -> dict[str, Any]:
     """A complaint the service registered; the identity and dates the event builders need."""
     return await registered_view(intake, await intake.submitted())
-
-
-def reopened(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
-    data = ComplaintReopened(
-        complaint_id=view["complaint_id"],
-        customer_key=view["customer_key"],
-        cycle=2,
-        reason="unsatisfied",
-        occurred_at=at,
-    )
-    return Envelope[EventData].wrap(data, source="tousu/followup", time=at)
 
 
 async def apply(intake: Intake, *envelopes: Envelope[EventData]) -> list[str | None]:
@@ -94,7 +83,7 @@ async def test_a_reopen_starts_a_new_cycle_with_a_new_clock_once() -> None:
     cid = await intake.resolved_complaint()
     view = await registered_view(intake, cid)
     at = intake.clock()
-    reopen = reopened(view, at=at)
+    reopen = events.reopened(view, at=at)
 
     assert await apply(intake, reopen, reopen) == [None, DUPLICATE]
     doc = intake.complaints.docs[cid]

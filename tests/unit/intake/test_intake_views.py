@@ -6,19 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.intake.service_harness import (
-    ACCOUNT,
-    ADMIN,
-    ID_NUMBER,
-    NAME,
-    NOW,
-    OTHER_WRITER,
-    PERSONAL,
-    READ_ALL,
-    WRITER,
-    Intake,
-    complaint,
-)
+from tests.unit.intake.service_harness import ACCOUNT, ID_NUMBER, NAME, NOW, PERSONAL, Intake, Keys, complaint
 from tousu_intake.domain.errors import InvalidInput
 from tousu_intake.service import NotFound
 
@@ -29,8 +17,8 @@ async def test_only_admin_sees_personal_data_in_clear() -> None:
     intake = Intake()
     cid = await intake.submitted()
 
-    masked = await intake.views.complaint(complaint_id=cid, key=READ_ALL, now=NOW)
-    clear = await intake.views.complaint(complaint_id=cid, key=ADMIN, now=NOW)
+    masked = await intake.views.complaint(complaint_id=cid, key=Keys.read_all, now=NOW)
+    clear = await intake.views.complaint(complaint_id=cid, key=Keys.admin, now=NOW)
 
     assert [v for v in PERSONAL if v in str(masked["intake"])] == []
     assert clear["intake"]["customer"]["name"] == NAME
@@ -41,19 +29,19 @@ async def test_only_admin_sees_personal_data_in_clear() -> None:
 
 async def test_a_key_sees_only_what_it_submitted_unless_it_reads_all() -> None:
     intake = Intake()
-    cid = await intake.submitted(key=OTHER_WRITER)
+    cid = await intake.submitted(key=Keys.other_writer)
     with pytest.raises(NotFound):
-        await intake.views.complaint(complaint_id=cid, key=WRITER, now=NOW)
-    assert (await intake.views.complaint(complaint_id=cid, key=READ_ALL, now=NOW))["complaint_id"] == cid
-    assert (await intake.views.complaints(key=WRITER, filters={}, cursor=None, limit=10))["items"] == []
+        await intake.views.complaint(complaint_id=cid, key=Keys.writer, now=NOW)
+    assert (await intake.views.complaint(complaint_id=cid, key=Keys.read_all, now=NOW))["complaint_id"] == cid
+    assert (await intake.views.complaints(key=Keys.writer, filters={}, cursor=None, limit=10))["items"] == []
 
 
 async def test_the_view_is_overdue_once_the_deadline_passes_while_open() -> None:
     intake = Intake()
     cid = await intake.submitted()
     doc = intake.complaints.docs[cid]
-    before = await intake.views.complaint(complaint_id=cid, key=ADMIN, now=NOW)
-    after = await intake.views.complaint(complaint_id=cid, key=ADMIN, now=doc["due_at"] + timedelta(seconds=1))
+    before = await intake.views.complaint(complaint_id=cid, key=Keys.admin, now=NOW)
+    after = await intake.views.complaint(complaint_id=cid, key=Keys.admin, now=doc["due_at"] + timedelta(seconds=1))
     assert (before["sla"]["overdue"], after["sla"]["overdue"]) == (False, True)
     assert after["sla"]["state"] == "on_time"  # no breach event from escalation yet
 
@@ -64,8 +52,8 @@ async def test_pages_run_newest_first_and_the_cursor_continues_where_the_page_en
     for n in range(5):
         ids.append(await intake.submitted(complaint(channel_ref=f"HL-{n}")))
         intake.clock.advance(seconds=1)
-    first = await intake.views.complaints(key=ADMIN, filters={}, cursor=None, limit=3)
-    rest = await intake.views.complaints(key=ADMIN, filters={}, cursor=first["next_cursor"], limit=3)
+    first = await intake.views.complaints(key=Keys.admin, filters={}, cursor=None, limit=3)
+    rest = await intake.views.complaints(key=Keys.admin, filters={}, cursor=first["next_cursor"], limit=3)
 
     newest_first = sorted(ids, reverse=True)
     assert [i["complaint_id"] for i in first["items"]] == newest_first[:3]
@@ -77,14 +65,14 @@ async def test_the_customer_filter_finds_a_customer_by_reference_not_by_stored_k
     intake = Intake()
     mine = await intake.submitted()
     await intake.submitted(complaint(channel_ref="HL-2", customer={"ref": "CUST-other"}))
-    page = await intake.views.complaints(key=ADMIN, filters={"customer_ref": "CUST-0001"}, cursor=None, limit=10)
+    page = await intake.views.complaints(key=Keys.admin, filters={"customer_ref": "CUST-0001"}, cursor=None, limit=10)
     assert [i["complaint_id"] for i in page["items"]] == [mine]
 
 
 @pytest.mark.parametrize("cursor", ["!!!", "AA"])
 async def test_a_cursor_not_from_this_api_is_a_field_error(cursor: str) -> None:
     with pytest.raises(InvalidInput, match="cursor"):
-        await Intake().views.complaints(key=ADMIN, filters={}, cursor=cursor, limit=10)
+        await Intake().views.complaints(key=Keys.admin, filters={}, cursor=cursor, limit=10)
 
 
 async def test_an_unknown_incident_is_not_found() -> None:
