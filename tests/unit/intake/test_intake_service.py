@@ -7,13 +7,23 @@ from datetime import timedelta
 
 import pytest
 
+from tests.unit.intake.fakes import FakeComplaints
 from tests.unit.intake.service_harness import NAME, NOW, PERSONAL, Intake, Keys, action, complaint, feedback, resolved
 from tousu_intake.domain.errors import ActionRejected, InvalidInput
+from tousu_intake.ports import DuplicateComplaint
 from tousu_intake.service import ConcurrentUpdate, IdempotencyConflict, NotFound
 from tousu_shared.auth import Forbidden
 from tousu_shared.deadlines import regulatory_due_at
+from tousu_shared.mongo import Document
 
 pytestmark = pytest.mark.unit
+
+
+class CollidingIds(FakeComplaints):
+    """A store in which every new id is taken already (by a complaint with another reference)."""
+
+    async def insert(self, document: Document) -> None:
+        raise DuplicateComplaint(f"E11000 duplicate key _id {document['_id']}")
 
 
 # submission
@@ -60,7 +70,18 @@ async def test_the_same_channel_reference_without_a_key_is_a_replay_too() -> Non
     intake = Intake()
     first = await intake.service.submit(body=complaint(), key=Keys.writer, idempotency_key=None)
     again = await intake.service.submit(body=complaint(), key=Keys.writer, idempotency_key=None)
-    assert (again.created, again.body["complaint_id"]) == (False, first.body["complaint_id"])
+    cid = first.body["complaint_id"]
+    assert (again.created, again.body) == (False, first.body)
+    assert intake.complaints.writes == [cid]
+    assert [e["type"] for e in intake.complaints.outbox(cid)] == ["complaint.received"]
+    assert intake.publisher.notified == 1
+
+
+async def test_a_colliding_complaint_id_is_a_retryable_conflict_not_a_replay() -> None:
+    intake = Intake(complaints=CollidingIds())
+    with pytest.raises(ConcurrentUpdate, match="retry"):
+        await intake.service.submit(body=complaint(), key=Keys.writer, idempotency_key="k-1")
+    assert intake.publisher.notified == 0
 
 
 async def test_a_reused_idempotency_key_with_a_different_body_is_rejected() -> None:
@@ -134,6 +155,7 @@ async def test_an_action_is_stored_with_its_event_and_moves_the_status() -> None
     assert intake.complaints.writes == [cid, cid]
     assert [e["type"] for e in intake.complaints.outbox(cid)] == ["complaint.received", "complaint.action_recorded"]
     assert intake.complaints.docs[cid]["status"] == "in_progress"
+    assert intake.publisher.notified == 2
     assert (
         intake.counted("tousu_intake_updates_total", event_type="complaint.action_recorded", action="acknowledged") == 1
     )

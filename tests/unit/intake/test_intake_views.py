@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.intake.service_harness import ACCOUNT, ID_NUMBER, NAME, NOW, PERSONAL, Intake, Keys, complaint
+from tests.integration.intake import events
+from tests.unit.intake.service_harness import ACCOUNT, ID_NUMBER, NAME, NOW, PERSONAL, Intake, Keys, action, complaint
 from tousu_intake.domain.errors import InvalidInput
+from tousu_intake.readmodel import ReadModel
 from tousu_intake.service import NotFound
 
 pytestmark = pytest.mark.unit
@@ -78,3 +80,44 @@ async def test_a_cursor_not_from_this_api_is_a_field_error(cursor: str) -> None:
 async def test_an_unknown_incident_is_not_found() -> None:
     with pytest.raises(NotFound):
         await Intake().views.incident(incident_id="INC-none")
+
+
+async def test_the_list_filters_by_status_channel_and_receipt_window() -> None:
+    intake = Intake()
+    ids = []
+    for n in range(4):
+        received = (NOW - timedelta(days=4 - n)).isoformat()
+        ids.append(await intake.submitted(complaint(channel_ref=f"HL-{n}", received_at=received)))
+        intake.clock.advance(seconds=1)  # ids are time-ordered: later ids, later registrations
+    await intake.service.record_action(complaint_id=ids[1], body=action("acknowledged"), key=Keys.admin)
+    window = {"from": NOW - timedelta(days=3), "to": NOW - timedelta(days=1)}
+
+    async def listed(**filters: object) -> list[str]:
+        page = await intake.views.complaints(key=Keys.admin, filters=filters, cursor=None, limit=10)
+        return [i["complaint_id"] for i in page["items"]]
+
+    assert await listed(status="in_progress") == [ids[1]]
+    assert await listed(**window) == [ids[2], ids[1]]
+    assert await listed(channel="app") == []
+    assert await listed(status="received", channel="hotline") == [ids[3], ids[2], ids[0]]
+
+
+async def test_incidents_are_listed_and_read_as_the_read_model_stored_them() -> None:
+    intake = Intake()
+    cid = await intake.submitted()
+    view = {
+        "complaint_id": cid,
+        **{k: intake.complaints.docs[cid][k] for k in ("customer_key", "received_at", "due_at")},
+    }
+    handlers = ReadModel(complaints=intake.complaints, incidents=intake.incidents).handlers()
+    for incident_id in ("INC-1", "INC-2"):
+        envelope = events.incident_opened(view, at=NOW, incident_id=incident_id)
+        await handlers[envelope.type](envelope)
+
+    first = await intake.views.incidents(filters={"kind": "group", "status": None}, cursor=None, limit=1)
+    rest = await intake.views.incidents(filters={}, cursor=first["next_cursor"], limit=1)
+    one = await intake.views.incident(incident_id="INC-1")
+
+    assert [i["incident_id"] for i in first["items"] + rest["items"]] == ["INC-2", "INC-1"]
+    assert rest["next_cursor"] is None
+    assert (one["incident_id"], one["complaint_ids"], one["kind"]) == ("INC-1", [cid], "group")
