@@ -11,6 +11,16 @@ from tests.support.leaks import remember
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞晓雯婷宇浩然欣怡梓涵子轩思远嘉俊志国建新海燕春梅"
 
+# a resolution with every field the rules demand of one
+RESOLVED = {
+    "type": "resolved",
+    "actor": "h1",
+    "decision": "退还年费",
+    "remedy": "退款480元",
+    "root_cause": "营销话术不规范",
+    "remediation": "修订信用卡营销话术",
+}
+
 
 @dataclass(frozen=True)
 class Person:

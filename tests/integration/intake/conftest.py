@@ -67,6 +67,16 @@ def intake_config(**overrides: Any) -> IntakeSettings:
     return IntakeSettings(**values)
 
 
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[RunningIntake]:
+    """Serve `app` on a free port with a client holding the dev key, for the duration of a `with` block."""
+    async with (
+        serve_app(app, ready_timeout_s=60) as url,
+        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {DEV_KEY}"}, timeout=60) as client,
+    ):
+        yield RunningIntake(app=app, url=url, client=client)
+
+
 StartIntake = Callable[..., AbstractAsyncContextManager[RunningIntake]]
 
 
@@ -76,16 +86,8 @@ def start_intake(make_settings: SettingsFactory) -> StartIntake:
 
     @asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[RunningIntake]:
-        app = create_app(make_settings("intake"), intake=intake_config(**overrides))
-        async with (
-            serve_app(app, ready_timeout_s=60) as url,
-            httpx.AsyncClient(
-                base_url=url,
-                headers={"Authorization": f"Bearer {DEV_KEY}"},
-                timeout=60,
-            ) as client,
-        ):
-            yield RunningIntake(app=app, url=url, client=client)
+        async with running(create_app(make_settings("intake"), intake=intake_config(**overrides))) as served:
+            yield served
 
     return start
 
@@ -132,13 +134,5 @@ async def module_intake(
         mongo=MongoSettings(uri=servers.mongo_uri, database=f"t_{suffix}", server_selection_timeout_ms=2000),
         metrics=MetricsSettings(),
     )
-    app = create_app(settings, intake=intake_config())
-    async with (
-        serve_app(app, ready_timeout_s=60) as url,
-        httpx.AsyncClient(
-            base_url=url,
-            headers={"Authorization": f"Bearer {DEV_KEY}"},
-            timeout=60,
-        ) as client,
-    ):
-        yield RunningIntake(app=app, url=url, client=client)
+    async with running(create_app(settings, intake=intake_config())) as served:
+        yield served

@@ -8,6 +8,7 @@ from typing import Any
 from tousu_shared.events import (
     ComplaintAnalyzed,
     ComplaintClosed,
+    ComplaintReopened,
     ComplaintRouted,
     ComplaintSlaWarning,
     Dimensions,
@@ -24,6 +25,11 @@ from tousu_shared.events import (
 
 def _wrap(data: EventData, *, source: str, at: datetime) -> Envelope[EventData]:
     return Envelope[EventData].wrap(data, source=source, time=at)
+
+
+def _about(view: dict[str, Any]) -> dict[str, Any]:
+    """The complaint an event is about."""
+    return {"complaint_id": view["complaint_id"], "customer_key": view["customer_key"]}
 
 
 def analyzed(view: dict[str, Any], *, at: datetime, band: str = "low") -> Envelope[EventData]:
@@ -51,8 +57,7 @@ def routed(
 ) -> Envelope[EventData]:
     """`complaint.routed`."""
     data = ComplaintRouted(
-        complaint_id=view["complaint_id"],
-        customer_key=view["customer_key"],
+        **_about(view),
         route=route,
         tier="L2",
         queue="specialist",
@@ -67,8 +72,7 @@ def routed(
 def sla_warning(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
     """`complaint.sla_warning` at 50 %."""
     data = ComplaintSlaWarning(
-        complaint_id=view["complaint_id"],
-        customer_key=view["customer_key"],
+        **_about(view),
         clock="regulatory",
         threshold=0.5,
         due_at=view["due_at"],
@@ -80,8 +84,7 @@ def sla_warning(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
 def incident_opened(view: dict[str, Any], *, at: datetime, incident_id: str) -> Envelope[EventData]:
     """`incident.opened` with this complaint as its first member."""
     data = IncidentOpened(
-        complaint_id=view["complaint_id"],
-        customer_key=view["customer_key"],
+        **_about(view),
         incident_id=incident_id,
         kind="group",
         queue="group_taskforce",
@@ -97,8 +100,7 @@ def incident_opened(view: dict[str, Any], *, at: datetime, incident_id: str) -> 
 def survey_scheduled(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
     """`followup.survey_scheduled`."""
     data = FollowupSurveyScheduled(
-        complaint_id=view["complaint_id"],
-        customer_key=view["customer_key"],
+        **_about(view),
         survey_id="sv-1",
         cycle=1,
         due_at=at + timedelta(days=2),
@@ -111,8 +113,7 @@ def survey_scheduled(view: dict[str, Any], *, at: datetime) -> Envelope[EventDat
 def satisfaction(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
     """`followup.satisfaction_recorded`: satisfied."""
     data = FollowupSatisfactionRecorded(
-        complaint_id=view["complaint_id"],
-        customer_key=view["customer_key"],
+        **_about(view),
         survey_id="sv-1",
         cycle=1,
         reached=True,
@@ -127,12 +128,17 @@ def satisfaction(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
 def closed(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
     """`complaint.closed`: satisfied."""
     data = ComplaintClosed(
-        complaint_id=view["complaint_id"],
-        customer_key=view["customer_key"],
+        **_about(view),
         cycle=1,
         outcome="satisfied",
         root_cause="营销话术不规范",
         remediation="修订话术",
         occurred_at=at,
     )
+    return _wrap(data, source="tousu/followup", at=at)
+
+
+def reopened(view: dict[str, Any], *, at: datetime) -> Envelope[EventData]:
+    """`complaint.reopened`: the customer was not satisfied; cycle 2 starts."""
+    data = ComplaintReopened(**_about(view), cycle=2, reason="unsatisfied", occurred_at=at)
     return _wrap(data, source="tousu/followup", at=at)

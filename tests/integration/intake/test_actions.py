@@ -8,20 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.integration.intake.bodies import complaint
+from tests.integration.intake.bodies import RESOLVED, complaint
 from tests.integration.intake.conftest import RunningIntake
 from tousu_shared.calendar import CHINA
 from tousu_shared.deadlines import regulatory_due_at
 
 pytestmark = pytest.mark.integration
-RESOLVED = {
-    "type": "resolved",
-    "actor": "h1",
-    "decision": "退还年费",
-    "remedy": "退款480元",
-    "root_cause": "营销话术不规范",
-    "remediation": "修订信用卡营销话术",
-}
 
 
 async def _new(intake: RunningIntake, rng: random.Random, **fields: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.intake import events
-from tests.integration.intake.bodies import complaint
+from tests.integration.intake.bodies import RESOLVED, complaint
 from tests.integration.intake.conftest import RunningIntake
 from tests.integration.intake.helpers import metric
 from tests.support.kafka import publish
@@ -22,14 +22,6 @@ from tousu_shared.events import Envelope, EventData
 from tousu_shared.settings import Topics
 
 pytestmark = pytest.mark.integration
-RESOLVED = {
-    "type": "resolved",
-    "actor": "h1",
-    "decision": "退还年费",
-    "remedy": "退款480元",
-    "root_cause": "营销话术不规范",
-    "remediation": "修订信用卡营销话术",
-}
 
 
 async def _complaint(intake: RunningIntake, rng: random.Random, received: datetime) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.intake import events
+from tests.unit.intake.fakes import FakeComplaints, FakeIncidents
 from tousu_intake.readmodel import BatchedReadModel, ReadModel
 from tousu_shared.consumer import DUPLICATE
 from tousu_shared.events import Envelope, EventData
@@ -16,41 +17,6 @@ from tousu_shared.mongo import Document
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 11, 20, 2, tzinfo=UTC)
-
-
-class FakeComplaints:
-    """Complaint documents in memory, with the update operators the read model uses; counts writes."""
-
-    def __init__(self, docs: list[Document]) -> None:
-        self.docs = {d["_id"]: copy.deepcopy(d) for d in docs}
-        self.writes = 0
-
-    async def get(self, complaint_id: str) -> Document | None:
-        doc = self.docs.get(complaint_id)
-        return copy.deepcopy(doc) if doc else None
-
-    async def many(self, complaint_ids: list[str]) -> dict[str, Document]:
-        return {cid: copy.deepcopy(self.docs[cid]) for cid in complaint_ids if cid in self.docs}
-
-    async def update_if_unchanged(self, *, complaint_id: str, rev: int, update: dict[str, Any]) -> bool:
-        doc = self.docs[complaint_id]
-        if doc["rev"] != rev:
-            return False
-        self.writes += 1
-        for name, value in update.get("$set", {}).items():
-            doc[name] = copy.deepcopy(value)
-        for name, value in update.get("$push", {}).items():
-            doc.setdefault(name, []).extend(value["$each"] if isinstance(value, dict) and "$each" in value else [value])
-        doc["rev"] += 1
-        return True
-
-
-class FakeIncidents:
-    def __init__(self) -> None:
-        self.saved: list[Document] = []
-
-    async def save_if_newer(self, snapshot: Document) -> None:
-        self.saved.append(snapshot)
 
 
 def stored(n: int) -> Document:
@@ -85,27 +51,27 @@ def batch() -> list[Envelope[EventData]]:
 
 
 async def test_one_write_per_complaint_and_the_same_view_as_one_by_one() -> None:
-    one_by_one = FakeComplaints([stored(1), stored(2)])
-    single = ReadModel(complaints=one_by_one, incidents=FakeIncidents())  # type: ignore[arg-type]
+    one_by_one = FakeComplaints.holding(stored(1), stored(2))
+    single = ReadModel(complaints=one_by_one, incidents=FakeIncidents())
     handlers = single.handlers()
     envelopes = batch()
     singles = [await handlers[e.type](e) for e in envelopes]
 
-    folded = FakeComplaints([stored(1), stored(2)])
-    batched = BatchedReadModel(complaints=folded, incidents=FakeIncidents())  # type: ignore[arg-type]
+    folded = FakeComplaints.holding(stored(1), stored(2))
+    batched = BatchedReadModel(complaints=folded, incidents=FakeIncidents())
     results = await batched.apply(envelopes)
 
     assert results == singles
     assert results[5] == DUPLICATE
-    assert folded.writes == 2 < one_by_one.writes == 6
+    assert len(folded.writes) == 2 < len(one_by_one.writes) == 6
     for cid in ("TS-1", "TS-2"):
         a, b = one_by_one.docs[cid], folded.docs[cid]
         assert {k: v for k, v in a.items() if k != "rev"} == {k: v for k, v in b.items() if k != "rev"}
 
 
 async def test_a_batch_applied_again_changes_nothing() -> None:
-    complaints = FakeComplaints([stored(1), stored(2)])
-    batched = BatchedReadModel(complaints=complaints, incidents=FakeIncidents())  # type: ignore[arg-type]
+    complaints = FakeComplaints.holding(stored(1), stored(2))
+    batched = BatchedReadModel(complaints=complaints, incidents=FakeIncidents())
     envelopes = batch()
     await batched.apply(envelopes)
     before = copy.deepcopy(complaints.docs)

@@ -1,13 +1,16 @@
-"""Composition root of the intake service: the only place that builds clients and wires adapters."""
+"""Composition root of the intake service: the core, then its inbound adapters, then the app."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
 
 from tousu_intake import problems
+from tousu_intake.adapters.audit import COLLECTION as AUDIT_COLLECTION
+from tousu_intake.adapters.audit import AuditRepository, AuditTrail
 from tousu_intake.adapters.complaints import ComplaintRepository
 from tousu_intake.adapters.incidents import IncidentRepository
 from tousu_intake.adapters.reports import ReportRepository
@@ -33,6 +36,18 @@ DESCRIPTION = (
 
 
 @dataclass(frozen=True)
+class Core:
+    """The write side, the read side and the read model over the stores the composition root picked."""
+
+    service: IntakeService
+    views: Views
+    reports: Reports
+    readmodel: ReadModel
+    batched: BatchedReadModel
+    now: Clock
+
+
+@dataclass(frozen=True)
 class Intake:
     """What the routes use, built once per process in the lifespan."""
 
@@ -43,9 +58,11 @@ class Intake:
     now: Clock
 
 
-async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetrics, now: Clock = utc_now) -> Intake:
-    """Indexes, the dev key, the outbox relay and the read-model consumer; returns what routes need."""
-    settings = runtime.settings
+CoreFactory = Callable[[Runtime], Awaitable[Core]]
+
+
+async def prepare_core(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetrics, now: Clock) -> Core:
+    """The core: its outbound adapters (complaints, incidents and report stores with their indexes, the relay)."""
     complaints_repo = ComplaintRepository(runtime.db[runtime.collection_name("complaints")])
     incidents_repo = IncidentRepository(runtime.db[runtime.collection_name("incidents")])
     report_repo = ReportRepository(
@@ -54,55 +71,84 @@ async def wire(runtime: Runtime, *, config: IntakeSettings, metrics: IntakeMetri
     )
     for repo in (complaints_repo, incidents_repo, report_repo):
         await repo.ensure_indexes()
-    keys = await open_key_store(runtime, dev_api_key=config.dev_api_key)
     relay = await runtime.outbox(runtime.collection_name("complaints"))
     cipher = PiiCipher(config.pii_key)
-    secret = settings.service.customer_key_secret
-    readmodel = ReadModel(complaints=complaints_repo, incidents=incidents_repo)
-    batched = BatchedReadModel(complaints=complaints_repo, incidents=incidents_repo)
-    topics = runtime.topics
-    runtime.consume(
-        topics=[topics.analysis, topics.escalation, topics.followup],
-        handlers=readmodel.handlers(),
-        ledger=False,  # the view's timeline holds every applied event id, written with the effect
-        customers_side_by_side=True,  # each event changes one complaint's view
-        batch_handler=batched.handler(),  # a batch's events for one complaint: one write
-    )
+    secret = runtime.settings.service.customer_key_secret
     service = IntakeService(
         complaints=complaints_repo,
         cipher=cipher,
-        topics=topics,
+        topics=runtime.topics,
         customer_key_secret=secret,
         metrics=metrics,
-        notify=relay.notify,
+        publisher=relay,
         clock_skew=timedelta(seconds=config.clock_skew_s),
         max_age=timedelta(days=config.max_received_age_days),
         clock=now,
     )
-    views = Views(complaints=complaints_repo, incidents=incidents_repo, cipher=cipher, customer_key_secret=secret)
+    return Core(
+        service=service,
+        views=Views(complaints=complaints_repo, incidents=incidents_repo, cipher=cipher, customer_key_secret=secret),
+        reports=Reports(repository=report_repo, clock=now),
+        readmodel=ReadModel(complaints=complaints_repo, incidents=incidents_repo),
+        batched=BatchedReadModel(complaints=complaints_repo, incidents=incidents_repo),
+        now=now,
+    )
+
+
+def prepare_inbound(runtime: Runtime, *, core: Core) -> None:
+    """The inbound adapter that drives the read model: the consumer of analysis, escalation and follow-up events."""
+    topics = runtime.topics
+    runtime.consume(
+        topics=[topics.analysis, topics.escalation, topics.followup],
+        handlers=core.readmodel.handlers(),
+        ledger=False,  # the view's timeline holds every applied event id, written with the effect
+        customers_side_by_side=True,  # each event changes one complaint's view
+        batch_handler=core.batched.handler(),  # a batch's events for one complaint: one write
+    )
+
+
+async def prepare_api(runtime: Runtime, *, core: Core, config: IntakeSettings) -> Intake:
+    """What the HTTP routes use: the core and the API keys of intake's own collection (the dev key created)."""
+    keys = await open_key_store(runtime, dev_api_key=config.dev_api_key)
     authenticator = Authenticator(
         keys=keys, rate_per_s=config.rate_limit_per_s, burst=config.rate_limit_burst, cache_s=config.api_key_cache_s
     )
-    reporting = Reports(repository=report_repo, clock=now)
-    return Intake(service=service, views=views, authenticator=authenticator, reports=reporting, now=now)
+    return Intake(
+        service=core.service, views=core.views, authenticator=authenticator, reports=core.reports, now=core.now
+    )
+
+
+async def open_audit_trail(runtime: Runtime, *, clock: Clock) -> AuditTrail:
+    """Intake's writer of the personal-data access trail over `intake_audit`, indexed."""
+    repository = AuditRepository(runtime.db[AUDIT_COLLECTION])
+    await repository.ensure_indexes()
+    secret = runtime.settings.service.customer_key_secret
+    return AuditTrail(repository=repository, writer=runtime.name, secret=secret, clock=clock)
 
 
 def create_app(
-    settings: Settings | None = None, *, intake: IntakeSettings | None = None, now: Clock = utc_now
+    settings: Settings | None = None,
+    *,
+    intake: IntakeSettings | None = None,
+    now: Clock = utc_now,
+    core: CoreFactory | None = None,
 ) -> FastAPI:
-    """Build the intake service app (tests pass their own settings slices and clock)."""
+    """The app: core (or `core`, a test's override), then the read-model consumer and the routes over it."""
     settings = settings or Settings.load("intake")
     config = (intake or IntakeSettings()).checked(environment=settings.service.environment)
     metrics = IntakeMetrics(service=settings.service.name)
-    apps: list[FastAPI] = []
+
+    async def default_core(runtime: Runtime) -> Core:
+        return await prepare_core(runtime, config=config, metrics=metrics, now=now)
 
     async def setup(runtime: Runtime) -> None:
-        apps[0].state.intake = wired = await wire(runtime, config=config, metrics=metrics, now=now)
-        apps[0].state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
-        apps[0].state.audit = await audit.open_trail(runtime, clock=wired.now)  # admin reads and keys
+        built = await (core or default_core)(runtime)
+        prepare_inbound(runtime, core=built)
+        app.state.intake = wired = await prepare_api(runtime, core=built, config=config)
+        app.state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
+        app.state.audit = await open_audit_trail(runtime, clock=wired.now)  # admin reads and keys
 
     app = build_app(settings, title="tousu intake 投诉受理", setup=setup, description=DESCRIPTION, metrics=metrics)
-    apps.append(app)
     app.include_router(complaints.router)
     app.include_router(incidents.router)
     app.include_router(reports.router)

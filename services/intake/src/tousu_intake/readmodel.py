@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tousu_intake import timeline
-from tousu_intake.adapters.complaints import ComplaintRepository
-from tousu_intake.adapters.incidents import IncidentRepository
+from tousu_intake.ports import ComplaintProjections, IncidentStore
 from tousu_intake.projection import INCIDENT_PROJECTIONS, PROJECTIONS, E, Projection, payload
 from tousu_shared.consumer import DUPLICATE
 from tousu_shared.events import Envelope, EventData
@@ -26,7 +25,7 @@ log = get_logger("tousu.intake.readmodel")
 class ReadModel:
     """Applies each event once (by ce_id on the timeline) and in event-time order (by projection rules)."""
 
-    def __init__(self, *, complaints: ComplaintRepository, incidents: IncidentRepository) -> None:
+    def __init__(self, *, complaints: ComplaintProjections, incidents: IncidentStore) -> None:
         self._complaints = complaints
         self._incidents = incidents
 
@@ -92,7 +91,7 @@ class BatchedReadModel:
     the number of writes changes (one revision-checked update per complaint per batch).
     """
 
-    def __init__(self, *, complaints: ComplaintRepository, incidents: IncidentRepository) -> None:
+    def __init__(self, *, complaints: ComplaintProjections, incidents: IncidentStore) -> None:
         self._complaints = complaints
         self._incidents = incidents
         self._projections = {p.model.event_type: p for p in [*PROJECTIONS, *INCIDENT_PROJECTIONS]}

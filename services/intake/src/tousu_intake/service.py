@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tousu_intake import records, timeline
-from tousu_intake.adapters.complaints import ComplaintRepository, DuplicateComplaint
 from tousu_intake.domain import deadlines, masking
 from tousu_intake.domain.actions import ActionRequest, CaseState, check_feedback, decide
 from tousu_intake.domain.errors import ActionRejected, FieldError, InvalidInput
 from tousu_intake.domain.ids import complaint_id
 from tousu_intake.domain.keys import customer_key
 from tousu_intake.metrics import IntakeMetrics
-from tousu_intake.pii import PiiCipher
+from tousu_intake.ports import Cipher, ComplaintWrites, DuplicateComplaint, Publisher
 from tousu_intake.schemas import ActionCreate, ComplaintCreate, FeedbackCreate
 from tousu_shared.apikeys import ApiKey
 from tousu_shared.auth import Forbidden
@@ -69,12 +67,12 @@ class IntakeService:
     def __init__(
         self,
         *,
-        complaints: ComplaintRepository,
-        cipher: PiiCipher,
+        complaints: ComplaintWrites,
+        cipher: Cipher,
         topics: Topics,
         customer_key_secret: str,
         metrics: IntakeMetrics,
-        notify: Callable[[], None],
+        publisher: Publisher,
         clock_skew: timedelta,
         max_age: timedelta = timedelta(days=366),
         clock: Clock = utc_now,
@@ -84,7 +82,7 @@ class IntakeService:
         self._topics = topics
         self._secret = customer_key_secret
         self._metrics = metrics
-        self._notify = notify
+        self._publisher = publisher
         self._skew = clock_skew
         self._max_age = max_age
         self._clock = clock
@@ -103,7 +101,7 @@ class IntakeService:
             await self._complaints.insert(document)
         except DuplicateComplaint:
             return Submitted(await self._original(body, scope=scope, digest=digest), created=False)
-        self._notify()
+        self._publisher.notify()
         self._metrics.complaints_received.labels(body.channel, body.product.line).inc()
         log.info(
             "complaint registered",
@@ -278,7 +276,7 @@ class IntakeService:
         )
         if not await self._complaints.update_if_unchanged(complaint_id=doc["_id"], rev=doc["rev"], update=update):
             return None
-        self._notify()
+        self._publisher.notify()
         self._metrics.actions_recorded.labels(envelope.type, str(detail.get("action", "feedback"))).inc()
         log.info("complaint updated", complaint_id=doc["_id"], event_type=envelope.type)
         return str(update["$set"]["status"])

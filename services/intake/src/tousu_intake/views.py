@@ -6,12 +6,10 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from tousu_intake.adapters.complaints import ComplaintRepository
-from tousu_intake.adapters.incidents import IncidentRepository
 from tousu_intake.domain import plans
 from tousu_intake.domain.errors import FieldError, InvalidInput
 from tousu_intake.domain.keys import customer_key
-from tousu_intake.pii import PiiCipher
+from tousu_intake.ports import Cipher, ComplaintPages, IncidentStore
 from tousu_intake.service import NotFound, may_see
 from tousu_shared.apikeys import ApiKey
 from tousu_shared.mongo import Document
@@ -69,9 +67,9 @@ class Views:
     def __init__(
         self,
         *,
-        complaints: ComplaintRepository,
-        incidents: IncidentRepository,
-        cipher: PiiCipher,
+        complaints: ComplaintPages,
+        incidents: IncidentStore,
+        cipher: Cipher,
         customer_key_secret: str,
     ) -> None:
         self._complaints = complaints

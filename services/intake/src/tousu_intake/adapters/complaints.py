@@ -9,17 +9,14 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from tousu_intake.ports import DuplicateComplaint
 from tousu_shared.mongo import Document, journaled
 
 LIST_FIELDS = {"outbox": 0, "pii": 0, "timeline": 0, "analysis": 0}
 
 
-class DuplicateComplaint(Exception):
-    """Another complaint already holds this idempotency key or channel reference."""
-
-
 class ComplaintRepository:
-    """Stores and reads complaint documents; every acknowledged write is journaled."""
+    """`ports.ComplaintStore` on MongoDB; every acknowledged write is journaled."""
 
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._coll = journaled(collection)
@@ -75,3 +72,6 @@ class ComplaintRepository:
             query = {**query, "_id": {"$lt": before}}
         cursor = self._coll.find(query, LIST_FIELDS).sort("_id", DESCENDING).limit(limit)
         return await cursor.to_list()
+
+
+__all__ = ["ComplaintRepository", "DuplicateComplaint"]

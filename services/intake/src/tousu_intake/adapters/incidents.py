@@ -10,7 +10,7 @@ from tousu_shared.mongo import Document, journaled
 
 
 class IncidentRepository:
-    """Keeps the newest snapshot per incident; older or repeated snapshots change nothing."""
+    """`ports.IncidentStore` on MongoDB: older or repeated snapshots change nothing."""
 
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._coll = journaled(collection)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
-from tousu_intake.adapters.audit import COLLECTION, AuditRepository, AuditTrail, entry_view
+from tousu_intake.adapters.audit import AuditTrail, entry_view
 from tousu_intake.auth import Admin
 from tousu_intake.domain.audit import ACTIONS, PERSONAL_FIELDS
 from tousu_intake.domain.errors import FieldError, InvalidInput
@@ -17,8 +17,6 @@ from tousu_intake.routes.complaints import errors
 from tousu_intake.schemas import Rfc3339
 from tousu_intake.service import NotFound
 from tousu_intake.views import decode_cursor, encode_cursor
-from tousu_shared.clock import Clock, utc_now
-from tousu_shared.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit", tags=["audit 审计"])
 
@@ -107,14 +105,6 @@ async def get_audit_entry(request: Request, key: Admin, entry_id: str) -> dict[s
     if doc is None:
         raise NotFound(entry_id)
     return entry_view(doc)
-
-
-async def open_trail(runtime: Runtime, *, clock: Clock = utc_now) -> AuditTrail:
-    """Intake's writer of the trail over `intake_audit`, indexed."""
-    repository = AuditRepository(runtime.db[COLLECTION])
-    await repository.ensure_indexes()
-    secret = runtime.settings.service.customer_key_secret
-    return AuditTrail(repository=repository, writer=runtime.name, secret=secret, clock=clock)
 
 
 def install(app: FastAPI) -> None:
