@@ -26,6 +26,8 @@ class NegationRules(Strict):
     exceptions: list[str] = Field(default_factory=list)
     breakers: list[str] = Field(default_factory=list)
     window: int = 10
+    # English words are longer than Chinese ones: a keyword preceded by Latin text looks this far back.
+    latin_window: int = 32
     post_cues: list[str] = Field(default_factory=list)
     post_window: int = 6
 
@@ -257,8 +259,9 @@ def is_negated(view: TextView, start: int, end: int) -> bool:
     """A negation cue shortly before the span (no breaker between) or right after it."""
     rules = view.rules.negation
     clause_start, clause_end = view.clause(start)
-    lead_start = max(clause_start, start - rules.window)
-    lead = view.norm[lead_start:start]
+    before = view.norm[max(clause_start, start - rules.window) : start]
+    window = rules.latin_window if before and before.isascii() else rules.window
+    lead = view.norm[max(clause_start, start - window) : start]
     for cue_end in _cue_positions(lead, rules.cues, rules.exceptions):
         between = lead[cue_end:]
         if not any(b in between for b in rules.breakers):
