@@ -91,6 +91,10 @@ class TierRules(Strict):
     overall_share: float = Field(default=1.0, ge=0.0)
     dimension_levels: dict[Literal["high", "critical"], float] = Field(default_factory=dict)
     amount_steps: list[tuple[float, float]] = Field(default_factory=list)
+    # No amount declared: the largest amount the text states (3万, 1.5w, 8千5 ...), which substance did not count.
+    stated_amount_steps: list[tuple[float, float]] = Field(default_factory=list)
+    # ... counted only in a sentence that says the money was lost, taken, not received or is owed back.
+    stated_amount_cues: list[str] = Field(default_factory=list)
     signals: dict[str, float] = Field(default_factory=dict)
     floors: dict[str, str] = Field(default_factory=dict)
     cause_cues: dict[str, float] = Field(default_factory=dict)

@@ -260,6 +260,11 @@ class Rules(Strict):
         return self._cause_cues
 
     @property
+    def tier_stated_amount_cues(self) -> re.Pattern[str]:
+        """The words that make a stated amount a disputed one (compiled `tier.stated_amount_cues`)."""
+        return self._compiled["tier_stated_amount"]
+
+    @property
     def tier_cues(self) -> list[tuple[TierCue, re.Pattern[str], re.Pattern[str] | None]]:
         """Every tier cue with its compiled terms and patterns, and its compiled `with_patterns` (or None)."""
         return self._tier_cues
@@ -280,6 +285,7 @@ class Rules(Strict):
             "legal_basis": self.legal_basis_patterns,
             "delay": list(self.dimensions.process.get("delay_patterns", [])),
             "mild_emotion": [re.escape(t) for t in self.emotion.mild_terms],
+            "tier_stated_amount": [re.escape(t) for t in self.tier.stated_amount_cues],
         }
         for name, demand in self.demands.items():
             groups[f"demand:{name}"] = [re.escape(t) for t in demand.terms]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tousu_analysis.domain.amounts import stated_amounts
 from tousu_analysis.domain.facts import Facts
 from tousu_analysis.domain.rules import Rules
 from tousu_shared.events import Dimensions, Evidence
@@ -40,13 +41,31 @@ def _five_dimensions(acc: _Points, dimensions: Dimensions, overall: int, rules: 
 
 
 def _amount(acc: _Points, facts: Facts, rules: Rules) -> None:
+    """The declared amount beyond what substance counts; without one, the largest amount the text states
+    in a sentence about a loss or a sum owed back (亏, 扣, 没收到, 退还, 赔 ...: `stated_amount_cues`)."""
     amount = facts.complaint.amount_in_dispute
-    if amount is None:
+    if amount is not None:
+        reached = [(limit, points) for limit, points in rules.tier.amount_steps if amount >= limit]
+        if reached:
+            limit, points = max(reached)
+            acc.add(points, f"amount in dispute {amount:g} CNY ≥ {limit:g}")
         return
-    reached = [(limit, points) for limit, points in rules.tier.amount_steps if amount >= limit]
+    view = facts.view
+    cues = rules.tier_stated_amount_cues
+    disputed = [
+        a
+        for a in stated_amounts(view.norm)
+        if cues.search(view.norm, view.sentence_start(a.start), view.sentence_end(a.start))
+    ]
+    if not disputed:
+        return
+    stated = max(disputed, key=lambda a: a.value)
+    reached = [(limit, points) for limit, points in rules.tier.stated_amount_steps if stated.value >= limit]
     if reached:
         limit, points = max(reached)
-        acc.add(points, f"amount in dispute {amount:g} CNY ≥ {limit:g}")
+        text = facts.view.original[stated.start : stated.end]
+        span = Evidence(kind="text", start=stated.start, end=stated.end, text=text)
+        acc.add(points, f"amount stated in the text {stated.value:g} CNY ({text.strip()}) ≥ {limit:g}", [span])
 
 
 def _signals(acc: _Points, facts: Facts, rules: Rules) -> None:
