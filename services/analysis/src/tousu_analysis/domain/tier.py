@@ -109,6 +109,8 @@ def _tier_of(points: float, floors: list[tuple[str, str]], rules: Rules) -> tupl
         if names.index(tier) > index:
             index = names.index(tier)
             notes.append(f"floor {tier}: {why}")
+        else:
+            notes.append(f"floor {tier} (already reached): {why}")
     return names[index], notes
 
 
