@@ -74,6 +74,7 @@ def test_a_cue_inside_a_news_report_is_not_evidence_of_this_complaint(rules: Rul
     text = "我看到新闻报道说某银行理财经理私售飞单，想请你们出具我名下理财的购买凭证。"
     result = cause_of(text, rules)
     assert "misdescribed_product" not in result.cues
+    assert any(r.startswith("set aside (in a report): cue misdescribed_product (飞单)") for r in result.reasons)
     assert result.category != "销售误导"
 
 

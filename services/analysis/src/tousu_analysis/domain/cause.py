@@ -78,6 +78,16 @@ def find_cues(*, view: TextView, demands: str, demands_original: str, rules: Rul
     return found
 
 
+def set_aside(*, view: TextView, rules: Rules) -> list[str]:
+    """One reason per cue match left out because it sits inside a news report or hearsay."""
+    return [
+        f"set aside (in a report): cue {cue.name} ({view.original[m.start() : m.end()]})"
+        for (cue, _), matches in zip(rules.cause_cues, _specific_matches(view.norm, rules), strict=True)
+        for m in matches
+        if in_a_report(view, m.start())
+    ]
+
+
 def totals(found: list[CueFound], rules: Rules) -> dict[str, float]:
     """Total weight per category (categories no cue weighs are left out)."""
     scores: dict[str, float] = {}
@@ -106,7 +116,7 @@ def assess_cause(*, view: TextView, demands: str, demands_original: str, rules: 
     scores = totals(found, rules)
     category = _winner(scores, rules)
     cfg = rules.matter.causes
-    reasons = [_reason(hit) for hit in found]
+    reasons = [_reason(hit) for hit in found] + set_aside(view=view, rules=rules)
     if category == cfg.default and scores.get(category, 0.0) < cfg.min_score:
         reasons.append(f"no category reached {cfg.min_score:g}: default {category}")
     else:
