@@ -182,3 +182,10 @@ def test_a_declared_amount_is_used_instead_of_the_text(make: Any, run: Any) -> N
     assert result.tier is not None
     assert any(r.startswith("amount in dispute 60000 CNY") for r in result.tier.reasons)
     assert not any("amount stated" in r for r in result.tier.reasons)
+
+
+def test_a_longer_term_is_read_whole_not_as_a_shorter_one_of_another_cue(rules: Rules) -> None:
+    # 稳赚不赔 is a promised return; its 不赔 must not count as a refused claim
+    result = cause_of("理财经理跟我说这款基金稳赚不赔，现在亏了一万多。", rules)
+    assert result.category == "销售误导"
+    assert "claim_refused" not in result.cues

@@ -326,7 +326,10 @@ def _alternation(patterns: list[str], normalise: Any) -> re.Pattern[str]:
 
 def _cue_pattern(cue: CauseCue | TierCue, normalise: Any) -> re.Pattern[str]:
     try:
-        return _alternation([re.escape(t) for t in cue.terms] + cue.patterns, normalise)
+        # Longest term first: an alternation takes the first alternative that matches, so 稳赚 would
+        # hide 稳赚不赔 (and leave 不赔 to the claim cues).
+        terms = sorted(cue.terms, key=len, reverse=True)
+        return _alternation([re.escape(t) for t in terms] + cue.patterns, normalise)
     except re.error as exc:
         raise ValueError(f"bad pattern in cause cue {cue.name!r}: {exc}") from exc
 
