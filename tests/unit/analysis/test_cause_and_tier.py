@@ -189,3 +189,13 @@ def test_a_longer_term_is_read_whole_not_as_a_shorter_one_of_another_cue(rules: 
     result = cause_of("理财经理跟我说这款基金稳赚不赔，现在亏了一万多。", rules)
     assert result.category == "销售误导"
     assert "claim_refused" not in result.cues
+
+
+def test_a_vulnerable_customer_mis_sold_to_is_l3(make: Any, run: Any) -> None:
+    text = "理财经理说这款产品保本，跟存款一样，我就买了，现在亏了。"
+    young = run(make(text))
+    old = run(make(text, age_band="65+"))
+    assert young.tier is not None and old.tier is not None
+    assert young.tier.tier == "L2"
+    assert old.tier.tier == "L3"
+    assert any(r.startswith("floor L3: vulnerable_mis_sold: signal vulnerable") for r in old.tier.reasons)

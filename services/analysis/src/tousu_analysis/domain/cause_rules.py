@@ -84,6 +84,15 @@ class TierCue(Strict):
         return self
 
 
+class TierCombination(Strict):
+    """A floor that needs two things at once: every one of `signals` and any one of `cause_cues`."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    signals: list[str] = Field(min_length=1)
+    cause_cues: list[str] = Field(min_length=1)
+    floor: str = Field(min_length=1)
+
+
 class TierRules(Strict):
     """The standard-route tier (domain §5: L1 / L2 / L3) from points, each contribution a reason."""
 
@@ -99,6 +108,7 @@ class TierRules(Strict):
     floors: dict[str, str] = Field(default_factory=dict)
     cause_cues: dict[str, float] = Field(default_factory=dict)
     cause_floors: dict[str, str] = Field(default_factory=dict)
+    combinations: list[TierCombination] = Field(default_factory=list)
     per_same_matter: float = Field(default=0.0, ge=0.0)
     cap_same_matter: float = Field(default=0.0, ge=0.0)
     cues: list[TierCue] = Field(default_factory=list)
@@ -110,6 +120,7 @@ class TierRules(Strict):
             raise ValueError("tier.levels must start at 0 points and ascend strictly")
         names = [level.tier for level in self.levels]
         floors = set(self.floors.values()) | set(self.cause_floors.values()) | {c.floor for c in self.cues if c.floor}
+        floors |= {c.floor for c in self.combinations}
         unknown = floors - set(names)
         if unknown:
             raise ValueError(f"tier.floors name unknown tiers {sorted(unknown)}")

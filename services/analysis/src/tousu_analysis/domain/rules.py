@@ -310,9 +310,11 @@ class Rules(Strict):
     def _tier_references(self, signals: set[str]) -> None:
         tier = self.tier
         named = set(tier.signals) | set(tier.floors) | {s for cue in tier.cues for s in cue.needs_signals}
+        named |= {s for combination in tier.combinations for s in combination.signals}
         if named - signals:
             raise ValueError(f"tier names unknown signals {sorted(named - signals)}")
-        unknown = (set(tier.cause_cues) | set(tier.cause_floors)) - {cue.name for cue in self.matter.causes.cues}
+        cues = set(tier.cause_cues) | set(tier.cause_floors) | {c for m in tier.combinations for c in m.cause_cues}
+        unknown = cues - {cue.name for cue in self.matter.causes.cues}
         if unknown:
             raise ValueError(f"tier.cause_cues / cause_floors name unknown cause cues {sorted(unknown)}")
 

@@ -127,6 +127,11 @@ def assess_tier(
     floors = [(f"signal {s}", t) for s, t in rules.tier.floors.items() if s in facts.signals]
     floors += [(f"cause evidence {c}", t) for c, t in rules.tier.cause_floors.items() if c in cause.cues]
     floors += cue_floors
+    floors += [
+        (f"{m.name}: signal {' + '.join(m.signals)} with cause evidence {found[0]}", m.floor)
+        for m in rules.tier.combinations
+        if set(m.signals) <= set(facts.signals) and (found := [c for c in m.cause_cues if c in cause.cues])
+    ]
     points = round(acc.total, 1)
     tier, notes = _tier_of(points, floors, rules)
     thresholds = ", ".join(f"{level.tier} ≥ {level.min_points:g}" for level in rules.tier.levels)
