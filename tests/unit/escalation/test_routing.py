@@ -21,6 +21,7 @@ from tousu_shared.events import (
     RepeatRisk,
     Signal,
 )
+from tousu_shared.events.analysis import TierAssessment
 
 pytestmark = pytest.mark.unit
 
@@ -130,6 +131,25 @@ def test_high_repeat_risk_is_entangled_and_medium_is_not() -> None:
 def test_standard_tier_follows_the_overall_score(score: int, tier: str, queue: str) -> None:
     result = routed(analysis(score=score))
     assert (result.route, result.tier, result.queue) == ("standard", tier, queue)
+
+
+def test_standard_tier_is_the_analysis_tier_when_it_names_one() -> None:
+    assessed = analysis(score=5).model_copy(
+        update={"tier": TierAssessment(tier="L3", points=52, reasons=["signal vulnerable (+5)"])}
+    )
+    result = routed(assessed)
+    assert (result.tier, result.queue) == ("L3", "management")
+    assert any("analysis tier L3, 52 points" in r for r in result.reasons)
+
+
+def test_an_unknown_analysis_tier_falls_back_to_the_overall_score() -> None:
+    assessed = analysis(score=30).model_copy(update={"tier": TierAssessment(tier="L9", points=99)})
+    assert routed(assessed).tier == "L2"
+
+
+def test_reopen_hint_routes_one_tier_up_from_the_analysis_tier() -> None:
+    assessed = analysis(score=5).model_copy(update={"tier": TierAssessment(tier="L2", points=21)})
+    assert routed(assessed, min_tier="L3").tier == "L3"
 
 
 def test_reopen_hint_routes_one_tier_up() -> None:

@@ -98,3 +98,17 @@ def test_bad_bounds_name_the_field(start: str, end: str | None, field: str) -> N
     with pytest.raises(InvalidInput) as caught:
         period(start=start, end=end, now=NOW)
     assert caught.value.errors[0].field == field
+
+
+def test_causes_carry_the_bank_and_insurance_regulators_codes() -> None:
+    report = _report()
+    assert report["cause_codes"]["jrt_0169"].startswith("JR/T 0169-2018")
+    rows = {row["key"]: row for row in report["volumes"]["by_cause"]}
+    assert rows, "the sample facts have causes"
+    for key, row in rows.items():
+        if key in {"unanalysed", "-"}:
+            continue
+        assert row["jrt_0169"]["code"].startswith("C"), key
+        assert row["insurance"]["code"].startswith("I"), key
+    regulator_rows = report["regulator_transferred"]["volumes"]["by_cause"]
+    assert all("jrt_0169" in row for row in regulator_rows)

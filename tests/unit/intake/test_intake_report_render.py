@@ -89,3 +89,11 @@ def test_markdown_and_json_carry_the_same_figures() -> None:
     assert "# 投诉处理工作分析报告" in md and "| 热线 hotline | 4 | 40.0 % |" in md
     assert "## Regulator-transferred cases 监管转办" in md
     assert json.loads(render(report, fmt="json")) == report
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_the_cause_table_shows_the_regulatory_codes(fmt: str) -> None:
+    text = render(_report(), fmt=fmt)
+    assert "JR/T 0169-2018 投诉原因" in text
+    assert "C01 因服务态度及服务质量引起的投诉" in text  # 服务态度 in the sample facts
+    assert "I03 理赔纠纷" in text  # 理赔纠纷 in the sample facts

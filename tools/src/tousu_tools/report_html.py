@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from tousu_tools.report_dates import shown_period, shown_time
-from tousu_tools.report_render import label, percent
+from tousu_tools.report_render import CAUSE_HEADERS, cause_rows, label, percent
 from tousu_tools.report_svg import Segment, bar_chart, donut, stacked_bars
 
 SLA_COLORS = {"on_time": "#2da44e", "extended": "#bf8700", "breached": "#cf222e"}
@@ -99,6 +99,8 @@ def _volumes(report: Mapping[str, Any]) -> str:
         _bars("volume-cause", "By cause 投诉原因", v["by_cause"]),
         _bars("route-mix", "Route mix 分流", r["by_route"]),
         "</div>",
+        "<h3>Causes and regulatory codes 投诉原因与监管分类编码</h3>",
+        _table(CAUSE_HEADERS, cause_rows(v["by_cause"])) if v["by_cause"] else "",
     )
 
 

@@ -88,6 +88,27 @@ def _tally_table(title: str, items: Sequence[Mapping[str, Any]]) -> str:
     return f"**{title}**\n\n" + md_table(("", "count", "share"), rows or [("–", 0, "–")])
 
 
+def code_of(cell: Mapping[str, Any] | None) -> str:
+    """`C04 因营销方式和手段引起的投诉`, or – when the cause has no code (e.g. not yet analysed)."""
+    return f"{cell['code']} {cell['name']}" if cell else "–"
+
+
+def cause_rows(items: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows of the cause table: category, count, share, JR/T 0169-2018 cause class, insurance dispute type."""
+    return [
+        (label(i["key"]), i["count"], percent(i.get("share")), code_of(i.get("jrt_0169")), code_of(i.get("insurance")))
+        for i in items
+    ]
+
+
+CAUSE_HEADERS = ("", "count", "share", "JR/T 0169-2018 投诉原因", "保险投诉纠纷类型 (tousu code)")
+
+
+def _cause_table(items: Sequence[Mapping[str, Any]]) -> str:
+    rows = cause_rows(items) or [("–", 0, "–", "–", "–")]
+    return "**By cause 投诉原因** (bank and insurance regulator codes)\n\n" + md_table(CAUSE_HEADERS, rows)
+
+
 def _rates_table(title: str, groups: Sequence[Mapping[str, Any]], *, cols: Sequence[str]) -> str:
     rows = [(label(g["key"]), *(g[c] for c in cols), percent(g["rate"])) for g in groups]
     return f"**{title}**\n\n" + md_table(("", *cols, "rate"), rows or [("–", *(0 for _ in cols), "–")])
@@ -102,7 +123,7 @@ def _handling_md(part: Mapping[str, Any]) -> list[str]:
         ),
         _tally_table("By channel 渠道", part["volumes"]["by_channel"]),
         _tally_table("By product line 产品线", part["volumes"]["by_product_line"]),
-        _tally_table("By cause 投诉原因", part["volumes"]["by_cause"]),
+        _cause_table(part["volumes"]["by_cause"]),
         _tally_table("Route mix 分流", part["routes"]["by_route"]),
         _tally_table("Standard tiers", part["routes"]["by_tier"]),
         "**SLA (regulatory clock) 时效**\n\n"

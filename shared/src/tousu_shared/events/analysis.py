@@ -84,6 +84,36 @@ class ProfileLabel(Model):
     reasons: list[str] = Field(default_factory=list, description="Why.")
 
 
+class CauseAssessment(Model):
+    """Why the cause category won: every cue found over the text, its weight per category, its evidence."""
+
+    category: str = Field(description="The winning cause category (equals `cause_category`).")
+    score: float = Field(description="The winner's total weight; 0 when no cue reached `min_score` (the default).")
+    scores: dict[str, float] = Field(
+        default_factory=dict, description="Total weight per category that any cue gave weight to."
+    )
+    cues: list[str] = Field(default_factory=list, description="Names of the rules' cause cues found in the text.")
+    reasons: list[str] = Field(
+        default_factory=list,
+        description="One line per cue found: its name, matches and weight per category "
+        "(e.g. `promised_return ×1: 销售误导 +6`), then how the winner was chosen.",
+    )
+    evidence: list[Evidence] = Field(default_factory=list, description="Matched text spans of the winner's cues.")
+
+
+class TierAssessment(Model):
+    """The standard-route tier (L1/L2/L3) from points, every contribution a reason (domain §5)."""
+
+    tier: str = Field(description="L1 / L2 / L3 by the rules' thresholds; escalation uses it for standard cases.")
+    points: float = Field(description="Sum of the contributions.")
+    reasons: list[str] = Field(
+        default_factory=list,
+        description="Each contribution with its points: the five dimensions, amount, vulnerability, complexity, "
+        "and any floor that applied.",
+    )
+    evidence: list[Evidence] = Field(default_factory=list, description="Text behind the contributions.")
+
+
 def matter_key(*, product_line: str, product_type: str | None, cause: str) -> str:
     """The one key of a matter across customers: product line, product type and cause (`line|type|cause`)."""
     return f"{product_line}|{product_type or '-'}|{cause}"
@@ -137,6 +167,15 @@ class ComplaintAnalyzed(EventData):
     repeat_risk: RepeatRisk = Field(description="缠诉 repeat risk.")
     profile: list[ProfileLabel] = Field(default_factory=list, description="Complainant profile.")
     cause_category: str = Field(description="Cause category (domain §2).")
+    cause_assessment: CauseAssessment | None = Field(
+        default=None,
+        description="The weighted evidence behind `cause_category`: cues, weights, spans (added 2026-12).",
+    )
+    tier: TierAssessment | None = Field(
+        default=None,
+        description="The tier a standard-route case gets, with its contributions (added 2026-12; older "
+        "events have none and escalation falls back to `overall_score`).",
+    )
     matter: Matter = Field(description="Matter descriptor for clustering.")
     severity: Level = Field(description="Overall severity.")
     emotion_intensity: float | None = Field(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tousu_analysis.domain import matter as matters
+from tousu_analysis.domain.cause import assess_cause, inherited
 from tousu_analysis.domain.dimensions import level_of, overall_score, score_dimensions
 from tousu_analysis.domain.facts import Facts, demand_types, emotion_intensity, text_spans
 from tousu_analysis.domain.history import CustomerHistory, HistoryItem, ladder_rank
@@ -16,7 +17,9 @@ from tousu_analysis.domain.rules import Rules
 from tousu_analysis.domain.signals import detect_signals, suppressed_matches
 from tousu_analysis.domain.templates import SimilarTemplates
 from tousu_analysis.domain.text import TextView, normalise
+from tousu_analysis.domain.tier import assess_tier
 from tousu_shared.events import ComplaintAnalyzed, ComplaintReceived, Matter, Signal
+from tousu_shared.events.analysis import CauseAssessment
 from tousu_shared.events.base import Level
 
 _LEVELS: list[Level] = ["low", "medium", "high", "critical"]
@@ -28,19 +31,26 @@ class Prepared:
 
     view: TextView
     product_type: str | None
-    cause: str
+    cause_assessment: CauseAssessment
     contract_key: str | None
     signature: matters.TextSignature
 
+    @property
+    def cause(self) -> str:
+        """The cause category from the text alone."""
+        return self.cause_assessment.category
+
 
 def prepare(*, complaint: ComplaintReceived, rules: Rules) -> Prepared:
-    """Normalise the text, then derive product type, cause, contract key and MinHash signature."""
+    """Normalise the text, then derive product type, cause (with its evidence), contract key and signature."""
     view = TextView(complaint.content, normalise(complaint.content, rules=rules.text), rules.text)
     demands = rules.text.normalise_term(complaint.demands or "")
     return Prepared(
         view=view,
         product_type=matters.product_type(declared=complaint.product.type, text=view.norm, rules=rules),
-        cause=matters.classify_cause(text=f"{view.norm}\n{demands}", rules=rules),
+        cause_assessment=assess_cause(
+            view=view, demands=demands, demands_original=complaint.demands or "", rules=rules
+        ),
         contract_key=matters.contract_key(complaint.product.policy_or_account_masked),
         signature=matters.signature(text=view.norm, rules=rules.templates),
     )
@@ -98,17 +108,20 @@ def analyze(
         persistence=rules.pattern("persistence").search(prep.view.norm) is not None,
     )
     linked = linked_items(history=history, current=current, rules=rules)
-    cause = _inherited_cause(prep.cause, linked, rules)
-    facts = _facts(complaint, prep, signals, emotion, cause, history, similar, current, linked, rules, now)
-    return _assemble(complaint, prep, signal_list, facts, rules, now, analyzer_version)
+    cause = _inherited_cause(prep.cause_assessment, linked, rules)
+    facts = _facts(complaint, prep, signals, emotion, cause.category, history, similar, current, linked, rules, now)
+    return _assemble(complaint, prep, signal_list, facts, cause, rules, now, analyzer_version)
 
 
-def _inherited_cause(cause: str, linked: list[HistoryItem], rules: Rules) -> str:
+def _inherited_cause(assessment: CauseAssessment, linked: list[HistoryItem], rules: Rules) -> CauseAssessment:
     """An unclassified follow-up takes the cause of the matter it follows up."""
     default = rules.matter.causes.default
-    if cause != default:
-        return cause
-    return next((i.cause for i in linked if i.cause != default), cause)
+    if assessment.category != default:
+        return assessment
+    earlier = next((i for i in linked if i.cause != default), None)
+    if earlier is None:
+        return assessment
+    return inherited(assessment, category=earlier.cause, complaint_id=earlier.complaint_id)
 
 
 def _facts(
@@ -152,6 +165,7 @@ def _assemble(
     prep: Prepared,
     signal_list: list[Signal],
     facts: Facts,
+    cause: CauseAssessment,
     rules: Rules,
     now: datetime,
     analyzer_version: str,
@@ -159,6 +173,7 @@ def _assemble(
     dimensions = score_dimensions(facts, rules)
     names = set(facts.signals)
     overall = overall_score(dimensions, signals=names, rules=rules)
+    tier = assess_tier(facts=facts, dimensions=dimensions, overall=overall, cause=cause, rules=rules)
     participants, signal_list = _participants(complaint, prep, signal_list)
     return ComplaintAnalyzed(
         complaint_id=complaint.complaint_id,
@@ -175,6 +190,8 @@ def _assemble(
         repeat_risk=facts.repeat,
         profile=build_profile(facts, rules),
         cause_category=facts.cause,
+        cause_assessment=cause,
+        tier=tier,
         matter=Matter(
             product_line=complaint.product.line,
             product_type=prep.product_type,

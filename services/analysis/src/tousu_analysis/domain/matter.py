@@ -1,4 +1,4 @@
-"""What a complaint is about: normalised product type, cause category, contract key, text signature."""
+"""What a complaint is about: normalised product type, contract key, text signature (the cause: `cause.py`)."""
 
 from __future__ import annotations
 
@@ -37,25 +37,6 @@ def product_type(*, declared: str | None, text: str, rules: Rules) -> str | None
         if alias in text:
             return canonical
     return None
-
-
-def cause_scores(*, text: str, rules: Rules) -> dict[str, int]:
-    """Keyword weight per cause category in the normalised text (and demands)."""
-    scores: dict[str, int] = {}
-    for name, terms in rules.cause_terms:
-        total = sum(weight * text.count(term) for term, weight in terms)
-        if total:
-            scores[name] = total
-    return scores
-
-
-def classify_cause(*, text: str, rules: Rules) -> str:
-    """The cause with the highest keyword weight; ties go to the earlier cause in the rules."""
-    scores = cause_scores(text=text, rules=rules)
-    if not scores:
-        return rules.matter.causes.default
-    order = [c.name for c in rules.matter.causes.categories]
-    return max(scores, key=lambda name: (scores[name], -order.index(name)))
 
 
 def contract_key(masked: str | None) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from tousu_analysis.domain.cause_rules import CauseCue, CauseRules, TierCue, TierRules
 from tousu_analysis.domain.lexicon import Lexicon
 from tousu_analysis.domain.text import Segmenter, TextRules
 from tousu_shared.rulesfile import RulesFileError, Strict, load_file, parse_file
@@ -75,20 +76,6 @@ class TemplateRules(Strict):
         if self.num_perm % self.bands:
             raise ValueError("templates.num_perm must be a multiple of templates.bands")
         return self
-
-
-class CauseRule(Strict):
-    """One cause category with weighted keywords."""
-
-    name: str
-    terms: dict[str, int]
-
-
-class CauseRules(Strict):
-    """Cause categories (domain §2); the highest keyword weight wins."""
-
-    default: str
-    categories: list[CauseRule] = Field(min_length=1)
 
 
 class MatterRules(Strict):
@@ -229,11 +216,13 @@ class Rules(Strict):
     dimensions: DimensionRules
     severity: SeverityRules
     profile: ProfileRules
+    tier: TierRules
 
     _compiled: dict[str, re.Pattern[str]] = PrivateAttr(default_factory=dict)
     _segmenter: Segmenter | None = PrivateAttr(default=None)
-    _cause_terms: list[tuple[str, list[tuple[str, int]]]] = PrivateAttr(default_factory=list)
+    _cause_cues: list[tuple[CauseCue, re.Pattern[str]]] = PrivateAttr(default_factory=list)
     _aliases: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+    _tier_cues: list[tuple[TierCue, re.Pattern[str], re.Pattern[str] | None]] = PrivateAttr(default_factory=list)
 
     def model_post_init(self, context: Any, /) -> None:
         """Compile every lexicon and pattern once, so analysis stays cheap."""
@@ -245,8 +234,10 @@ class Rules(Strict):
                 self._compiled[key] = _alternation(patterns, norm)
             except re.error as exc:
                 raise ValueError(f"bad pattern in {key!r}: {exc}") from exc
-        self._cause_terms = [
-            (c.name, [(norm(t), w) for t, w in c.terms.items()]) for c in self.matter.causes.categories
+        self._cause_cues = [(cue, _cue_pattern(cue, norm)) for cue in self.matter.causes.cues]
+        self._tier_cues = [
+            (cue, _cue_pattern(cue, norm), _alternation(cue.with_patterns, norm) if cue.with_patterns else None)
+            for cue in self.tier.cues
         ]
         aliases = [
             (norm(alias), canonical)
@@ -264,9 +255,19 @@ class Rules(Strict):
         return self._segmenter
 
     @property
-    def cause_terms(self) -> list[tuple[str, list[tuple[str, int]]]]:
-        """Normalised, weighted keywords per cause, in rules order."""
-        return self._cause_terms
+    def cause_cues(self) -> list[tuple[CauseCue, re.Pattern[str]]]:
+        """Every cause cue with its compiled (normalised) terms and patterns, in rules order."""
+        return self._cause_cues
+
+    @property
+    def tier_stated_amount_cues(self) -> re.Pattern[str]:
+        """The words that make a stated amount a disputed one (compiled `tier.stated_amount_cues`)."""
+        return self._compiled["tier_stated_amount"]
+
+    @property
+    def tier_cues(self) -> list[tuple[TierCue, re.Pattern[str], re.Pattern[str] | None]]:
+        """Every tier cue with its compiled terms and patterns, and its compiled `with_patterns` (or None)."""
+        return self._tier_cues
 
     @property
     def product_aliases(self) -> list[tuple[str, str]]:
@@ -284,6 +285,7 @@ class Rules(Strict):
             "legal_basis": self.legal_basis_patterns,
             "delay": list(self.dimensions.process.get("delay_patterns", [])),
             "mild_emotion": [re.escape(t) for t in self.emotion.mild_terms],
+            "tier_stated_amount": [re.escape(t) for t in self.tier.stated_amount_cues],
         }
         for name, demand in self.demands.items():
             groups[f"demand:{name}"] = [re.escape(t) for t in demand.terms]
@@ -302,7 +304,19 @@ class Rules(Strict):
             unknown = set(profile_rule.when.signals_any) - names
             if unknown:
                 raise ValueError(f"profile rule {profile_rule.label!r} names unknown signals {sorted(unknown)}")
+        self._tier_references(names)
         return self
+
+    def _tier_references(self, signals: set[str]) -> None:
+        tier = self.tier
+        named = set(tier.signals) | set(tier.floors) | {s for cue in tier.cues for s in cue.needs_signals}
+        named |= {s for combination in tier.combinations for s in combination.signals}
+        if named - signals:
+            raise ValueError(f"tier names unknown signals {sorted(named - signals)}")
+        cues = set(tier.cause_cues) | set(tier.cause_floors) | {c for m in tier.combinations for c in m.cause_cues}
+        unknown = cues - {cue.name for cue in self.matter.causes.cues}
+        if unknown:
+            raise ValueError(f"tier.cause_cues / cause_floors name unknown cause cues {sorted(unknown)}")
 
 
 def _alternation(patterns: list[str], normalise: Any) -> re.Pattern[str]:
@@ -310,6 +324,16 @@ def _alternation(patterns: list[str], normalise: Any) -> re.Pattern[str]:
     if not patterns:
         return re.compile(r"(?!x)x")
     return re.compile("|".join(f"(?:{normalise(p)})" for p in patterns))
+
+
+def _cue_pattern(cue: CauseCue | TierCue, normalise: Any) -> re.Pattern[str]:
+    try:
+        # Longest term first: an alternation takes the first alternative that matches, so 稳赚 would
+        # hide 稳赚不赔 (and leave 不赔 to the claim cues).
+        terms = sorted(cue.terms, key=len, reverse=True)
+        return _alternation([re.escape(t) for t in terms] + cue.patterns, normalise)
+    except re.error as exc:
+        raise ValueError(f"bad pattern in cause cue {cue.name!r}: {exc}") from exc
 
 
 def parse_rules(*, text: str, source: str = "<rules>") -> Rules:

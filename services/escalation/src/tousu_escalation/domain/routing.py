@@ -93,11 +93,14 @@ def match_rule(
     return None
 
 
-def standard_tier(*, score: int, policy: Policy, min_tier: str | None = None) -> tuple[str, str]:
-    """(tier, queue) for the overall score, never below `min_tier`."""
+def standard_tier(
+    *, score: int, policy: Policy, min_tier: str | None = None, assessed: str | None = None
+) -> tuple[str, str]:
+    """(tier, queue): the analysis' tier when the policy knows it, else by overall score; never below `min_tier`."""
     tiers = policy.standard.tiers
-    index = max(i for i, t in enumerate(tiers) if score >= t.min_score)
     names = [t.tier for t in tiers]
+    by_score = max(i for i, t in enumerate(tiers) if score >= t.min_score)
+    index = names.index(assessed) if assessed in names else by_score
     if min_tier in names:
         index = max(index, names.index(min_tier))
     return tiers[index].tier, tiers[index].queue
@@ -167,11 +170,19 @@ def _standard(
     add_days: AddWorkingDays,
     reasons: list[str],
 ) -> Routing:
-    tier, queue = standard_tier(score=analysis.overall_score, policy=policy, min_tier=context.min_tier)
+    assessed = analysis.tier.tier if analysis.tier else None
+    tier, queue = standard_tier(
+        score=analysis.overall_score, policy=policy, min_tier=context.min_tier, assessed=assessed
+    )
     target = policy.standard.target
+    basis = (
+        f"analysis tier {assessed}, {analysis.tier.points:g} points"
+        if analysis.tier and assessed == tier
+        else f"overall score {analysis.overall_score}"
+    )
     reasons = [
         *reasons,
-        f"standard {tier}: overall score {analysis.overall_score}",
+        f"standard {tier}: {basis}",
         f"queue {queue}, first response within {target.describe()}",
     ]
     return Routing(

@@ -9,6 +9,7 @@ from typing import Any
 
 from tousu_intake.domain import report_sections as sections
 from tousu_intake.domain.report_adherence import AdherenceCell, OverdueStepCell, adherence
+from tousu_shared.cause_codes import CauseCodes, packaged_cause_codes
 
 REGULATOR_CHANNELS = frozenset({"regulator_transfer", "hotline_12378"})
 
@@ -81,14 +82,26 @@ class ReportFacts:
     overdue_steps: tuple[OverdueStepCell, ...] = ()
 
 
-def summarize(facts: ReportFacts, *, start: datetime, end: datetime, generated_at: datetime) -> dict[str, Any]:
-    """The JSON report of a period: complaints received in [start, end) and how they were handled."""
+def summarize(
+    facts: ReportFacts,
+    *,
+    start: datetime,
+    end: datetime,
+    generated_at: datetime,
+    cause_codes: CauseCodes | None = None,
+) -> dict[str, Any]:
+    """The JSON report of a period: complaints received in [start, end) and how they were handled.
+
+    Causes carry their regulatory codes from `cause_codes` (default: the packaged shared mapping).
+    """
+    codes = cause_codes or packaged_cause_codes()
     regulator_cases = [c for c in facts.cases if c.channel in REGULATOR_CHANNELS]
     regulator_answers = [a for a in facts.answers if a.channel in REGULATOR_CHANNELS]
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat(), "basis": "received_at"},
         "generated_at": generated_at.isoformat(),
-        **_handling(facts.cases, facts.answers),
+        "cause_codes": {"version": codes.version, "jrt_0169": codes.jrt_0169.title, "insurance": codes.insurance.title},
+        **_handling(facts.cases, facts.answers, codes),
         "repeat": sections.repeat(facts.cases, per_customer=facts.complaints_per_customer),
         "agent_driven": sections.agent_driven(facts.cases),
         "incidents": sections.incidents(facts.incidents, cases=facts.cases),
@@ -96,16 +109,16 @@ def summarize(facts: ReportFacts, *, start: datetime, end: datetime, generated_a
         "plan_adherence": adherence(facts.adherence, facts.overdue_steps),
         "regulator_transferred": {
             "channels": sorted(REGULATOR_CHANNELS),
-            **_handling(regulator_cases, regulator_answers),
+            **_handling(regulator_cases, regulator_answers, codes),
         },
     }
 
 
-def _handling(cases: Iterable[CaseCell], answers: Iterable[AnswerCell]) -> dict[str, Any]:
+def _handling(cases: Iterable[CaseCell], answers: Iterable[AnswerCell], codes: CauseCodes) -> dict[str, Any]:
     cases, answers = list(cases), list(answers)
     return {
         "totals": sections.totals(cases),
-        "volumes": sections.volumes(cases),
+        "volumes": sections.volumes(cases, codes=codes),
         "routes": sections.route_mix(cases),
         "sla": sections.sla(cases),
         "satisfaction": sections.satisfaction(answers),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from tousu_intake.domain.report import AnswerCell, CaseCell, IncidentCell, RootCause
+    from tousu_shared.cause_codes import CauseCodes
 
 C = TypeVar("C", "CaseCell", "AnswerCell")
 OPEN = frozenset({"received", "analyzed", "routed", "in_progress", "reopened"})
@@ -49,14 +50,24 @@ def totals(cases: Sequence[CaseCell]) -> dict[str, int]:
     }
 
 
-def volumes(cases: Sequence[CaseCell]) -> dict[str, list[dict[str, Any]]]:
-    """Volumes by channel, product line and cause category."""
+def volumes(cases: Sequence[CaseCell], *, codes: CauseCodes) -> dict[str, list[dict[str, Any]]]:
+    """Volumes by channel, product line and cause category (with the regulators' codes of each cause)."""
     return {
         "by_channel": tally(cases, key=lambda c: c.channel),
         "by_product_line": tally(cases, key=lambda c: c.product_line),
-        "by_cause": tally(cases, key=lambda c: c.cause),
+        "by_cause": by_cause(cases, codes=codes),
         "by_status": tally(cases, key=lambda c: c.status),
     }
+
+
+def by_cause(cases: Sequence[CaseCell], *, codes: CauseCodes) -> list[dict[str, Any]]:
+    """Counts by cause category, each with its JR/T 0169-2018 cause class and insurance dispute type (or None)."""
+    rows = tally(cases, key=lambda c: c.cause)
+    for row in rows:
+        bank, insurance = codes.bank_cause(row["key"]), codes.insurance_dispute(row["key"])
+        row["jrt_0169"] = bank.model_dump() if bank else None
+        row["insurance"] = insurance.model_dump() if insurance else None
+    return rows
 
 
 def route_mix(cases: Sequence[CaseCell]) -> dict[str, list[dict[str, Any]]]:

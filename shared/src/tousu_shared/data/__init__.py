@@ -1,0 +1,1 @@
+"""Reference data shipped with the shared package (read by several services; no service imports another)."""
