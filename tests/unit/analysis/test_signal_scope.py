@@ -34,6 +34,8 @@ SET_ASIDE = [
     # the hotline agent narrating their own actions
     ("legal_action", "客户情绪激动扬言要跳楼。坐席稳住客户，同时联系网点报警。", "third_party"),
     ("legal_action", "I will not sue you, I just want the fee refunded.", "negated"),
+    # the third person's story goes on in the next clauses until 我 is a clause's subject again
+    ("legal_action", "我同事和我情况一样，跟你们打了官司，法院判了退款。", "third_party"),
 ]
 
 # Pattern-level exclusions: the same words in another role are no signal at all.
@@ -61,6 +63,7 @@ STILL_FIRE = [
     ("media_threat", "你们再拖我就找记者曝光。"),
     ("self_harm", "我朋友说他不想活了，我也一样不想活了。"),
     ("self_harm", "去年我就想过自杀。"),
+    ("legal_action", "我朋友去年跟你们打了官司，赢了，我也要起诉你们。"),
     # English and mixed text
     ("legal_action", "If this is not fixed by Monday my lawyer will file a lawsuit."),
     ("legal_action", "我已经 hire 了 lawyer，下周起诉。"),

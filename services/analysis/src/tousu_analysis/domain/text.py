@@ -279,7 +279,26 @@ def about_someone_else(view: TextView, start: int) -> bool:
     cue_end = _last_cue_end(lead, rules.third_party_cues)
     if cue_end >= 0 and not any(p in lead[cue_end:] for p in rules.first_person):
         return True
-    return _narrated_by_staff(view, start)
+    return _still_their_story(view, start) or _narrated_by_staff(view, start)
+
+
+def _still_their_story(view: TextView, start: int) -> bool:
+    """A third person opened an earlier clause of the sentence and no clause since has 我 as its subject
+    (我朋友去年和我情况一样，跟你们打官司，法院判你们赔了: the friend's lawsuit)."""
+    rules = view.rules.scope
+    clause_start, _ = view.clause(start)
+    sentence_start = view.sentence_start(start)
+    if clause_start <= sentence_start:
+        return False
+    earlier = view.norm[sentence_start:clause_start]
+    cue_end = _last_cue_end(earlier, rules.third_party_cues)
+    if cue_end < 0:
+        return False
+    own = view.norm[clause_start:start]
+    if any(p in own for p in rules.first_person):
+        return False
+    later = re.split(f"[{re.escape(view.rules.clause_delimiters)}]", earlier[cue_end:])[1:]
+    return not any(c.strip().startswith(tuple(rules.first_person)) for c in later)
 
 
 def _narrated_by_staff(view: TextView, start: int) -> bool:
