@@ -3,8 +3,9 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+SOAK_ARGS ?=
 
-.PHONY: run test test-faults lint format bench bench-analysis sync uv clean
+.PHONY: run test test-faults lint format bench bench-analysis soak sync uv clean
 
 run: sync ## install everything, then start brokers, database and the four services
 	$(UV) run tousu dev
@@ -29,6 +30,9 @@ bench: sync ## benchmarks on the embedded servers (never part of make test); BEN
 
 bench-analysis: sync ## analysis latency vs stored complaints only (SIZES=10000,1000000 against a real MongoDB)
 	$(UV) run python bench/bench_analysis.py --sizes $${SIZES:-10000,50000}
+
+soak: sync ## the stack under half its saturation load for SOAK_MIN (20) minutes with faults at intervals (never in make test)
+	$(UV) run python bench/soak.py --minutes $${SOAK_MIN:-20} $(SOAK_ARGS)
 
 sync: $(UV)
 	$(UV) sync --frozen

@@ -250,8 +250,7 @@ class RewindAfterLostLog(ConsumerRebalanceListener):  # type: ignore[misc]
         """Go back to the earliest record of every assigned partition now, and on assignments for `window_s`."""
         self.until = time.monotonic() + window_s
         assigned = list(self.consumer.assignment()) if self.consumer is not None else []
-        if assigned:
-            self.consumer.seek_to_beginning(*assigned)
+        _from_the_start(self.consumer, assigned)
         return len(assigned)
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
@@ -260,7 +259,15 @@ class RewindAfterLostLog(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: Any) -> None:
         """Inside the window after a lost log, start every assigned partition from its earliest record."""
         if assigned and self.consumer is not None and time.monotonic() < self.until:
-            self.consumer.seek_to_beginning(*assigned)
+            _from_the_start(self.consumer, list(assigned))
+
+
+def _from_the_start(consumer: Any, partitions: list[Any]) -> None:
+    """Offset 0 of each partition: the first record of a new log (on a log that kept less, the
+    out-of-range reset policy, earliest, takes over). `seek` is synchronous; `seek_to_beginning` would
+    wait for a metadata round trip inside a rebalance callback."""
+    for tp in partitions:
+        consumer.seek(tp, 0)
 
 
 def subscribe(
