@@ -7,9 +7,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from tests.conftest import SettingsFactory
-from tests.integration.followup.helpers import Clock, cst, fast, received, resolved, send
+from tests.integration.followup.helpers import cst, fast, received, resolved, send
 from tests.support.servers import eventually, serve_app
-from tests.unit.followup.fakes import FakeCases
+from tests.unit.followup.fakes import Clock, FakeCases, FakePublisher
 from tousu_followup.bootstrap import Core, create_app
 from tousu_followup.metrics import FollowupMetrics
 from tousu_followup.service import FollowupService
@@ -30,8 +30,10 @@ async def test_an_overridden_core_is_what_the_consumer_scanner_and_worklist_use(
 
     async def fake_core(runtime: Runtime) -> Core:
         metrics = FollowupMetrics(CollectorRegistry())
-        service = FollowupService(cases=cases, rules=rules, metrics=metrics, wake=lambda: None, now=clock)
-        return Core(service=service, cases=cases, rules=rules, metrics=metrics)
+        service = FollowupService(
+            cases=cases, rules=rules, metrics=metrics, publisher=FakePublisher(cases), clock=clock
+        )
+        return Core(service=service, cases=cases, rules=rules, metrics=metrics, now=clock)
 
     settings = make_settings("followup")
     async with serve_app(create_app(settings, followup=config, now=clock, core=fake_core)) as url:
