@@ -149,6 +149,10 @@ class FakeCases:
         """The event types written so far, in order."""
         return [e.type for e in self.outbox]
 
+    def queued(self, complaint_id: str) -> list[str]:
+        """The ids of the events saved with one case, in order."""
+        return [e.id for e in self.outbox if getattr(e.data, "complaint_id", None) == complaint_id]
+
 
 @dataclass
 class FakePublisher:
