@@ -155,6 +155,7 @@ async def test_a_case_that_keeps_changing_is_reported_as_a_concurrent_change(h: 
         await h.answer("satisfied")
     assert h.cases.refused == ATTEMPTS
     assert h.published("complaint.closed") == []
+    assert h.publisher.wakes == [1]  # only the survey's write woke the relay
     assert h.sample("tousu_followup_closed_total", outcome="satisfied") == 0.0
 
 
