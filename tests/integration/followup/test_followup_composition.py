@@ -1,6 +1,9 @@
-"""`create_app(core=...)`: the consumer, the deadline scanner and the worklist all drive the core they are given."""
+"""`create_app(core=...)`: the consumer, the deadline scanner and the worklist all drive the core they are given,
+and read its clock (`create_app` keeps its own `now` here: the wall clock, two months past every deadline)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import httpx
 import pytest
@@ -36,7 +39,7 @@ async def test_an_overridden_core_is_what_the_consumer_scanner_and_worklist_use(
         return Core(service=service, cases=cases, rules=rules, metrics=metrics, now=clock)
 
     settings = make_settings("followup")
-    async with serve_app(create_app(settings, followup=config, now=clock, core=fake_core)) as url:
+    async with serve_app(create_app(settings, followup=config, core=fake_core)) as url:
         await send(kafka_bootstrap, topics.intake, received("C-9", "k-9"), event_id="r-1")
         await send(kafka_bootstrap, topics.intake, resolved("C-9", "k-9"), event_id="a-1")
         await eventually(lambda: _status(cases, "C-9", "surveying"), timeout_s=20)
@@ -45,6 +48,7 @@ async def test_an_overridden_core_is_what_the_consumer_scanner_and_worklist_use(
         clock.at = cst(10, 16, 10)  # past the no-response deadline (due 8 Oct 09:00 + 7 days)
         await eventually(lambda: _status(cases, "C-9", "closed"), timeout_s=20)
     assert [item["complaint_id"] for item in page["items"]] == ["C-9"]
+    assert datetime.fromisoformat(page["as_of"]) == cst(10, 12, 10)  # the worklist read the core's clock
     assert page["items"][0]["contact"]["phone_masked"] == "138****5678"
     assert "complaint.closed" in cases.types()
 
