@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tests.support.kafka import Record, publish
+from tests.unit.followup.fakes import Clock as Clock  # re-exported: the services read it as `now=clock`
 from tousu_followup.config import FollowupSettings
 from tousu_shared.events import (
     ComplaintActionRecorded,
@@ -26,16 +26,6 @@ CST = timezone(timedelta(hours=8))
 def cst(month: int, day: int, hour: int = 10) -> datetime:
     """A 2026 instant in China time."""
     return datetime(2026, month, day, hour, tzinfo=CST)
-
-
-@dataclass
-class Clock:
-    """A clock the test moves; the service reads it through `create_app(now=clock)`."""
-
-    at: datetime
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 def fast(**overrides: Any) -> FollowupSettings:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
-from tests.unit.followup.builders import RULES, cst, resolved
+from tests.unit.followup.builders import RULES, answer, cst, resolution, resolved
 from tests.unit.followup.fakes import FakeCases
+from tousu_followup import events
 from tousu_followup.adapters.cases import CaseRepository
 from tousu_followup.domain import lifecycle as lc
 from tousu_followup.domain.model import Case, Context
 from tousu_followup.ports import FollowupCases, Stored
 from tousu_followup.service import fresh
+from tousu_shared.cases import APPLIED_KEEP, Envelopes
 from tousu_shared.mongo import mongo_database
 from tousu_shared.settings import MongoSettings, Topics
 
@@ -22,24 +25,61 @@ NOW = cst(10, 8, 10)
 LEASE = timedelta(seconds=30)
 
 
+@dataclass
+class Kind:
+    """A case store, and how to see the ids of the events a save queued with a case (the relay's input)."""
+
+    cases: FollowupCases
+    queued: Callable[[str], Awaitable[list[str]]]
+
+
 @pytest.fixture(params=["mongo", "fake"])
-async def store(request: pytest.FixtureRequest, mongo_uri: str, database_name: str) -> AsyncIterator[FollowupCases]:
+async def kind(request: pytest.FixtureRequest, mongo_uri: str, database_name: str) -> AsyncIterator[Kind]:
+    """The in-memory fake, or the adapter on the session's MongoDB (indexes created)."""
     if request.param == "fake":
-        yield FakeCases()
+        fake = FakeCases()
+
+        async def fake_queued(complaint_id: str) -> list[str]:
+            return fake.queued(complaint_id)
+
+        yield Kind(cases=fake, queued=fake_queued)
         return
     async with mongo_database(MongoSettings(uri=mongo_uri, database=database_name)) as db:
-        cases = CaseRepository(db["followup_cases"], topics=Topics())
+        collection = db["followup_cases"]
+        cases = CaseRepository(collection, topics=Topics())
         await cases.ensure_indexes()
-        yield cases
+
+        async def stored_queue(complaint_id: str) -> list[str]:
+            doc = await collection.find_one({"_id": complaint_id}) or {}
+            return [entry["id"] for entry in doc.get("outbox", [])]
+
+        yield Kind(cases=cases, queued=stored_queue)
+
+
+@pytest.fixture
+def store(kind: Kind) -> FollowupCases:
+    return kind.cases
 
 
 async def save(
-    store: FollowupCases, stored: Stored, case: Case, *, event_id: str | None = None, release_claim: bool = False
+    store: FollowupCases,
+    stored: Stored,
+    case: Case,
+    *,
+    event_id: str | None = None,
+    release_claim: bool = False,
+    events: Envelopes | None = None,
 ) -> bool:
     """Save `case` over `stored` with the deadline the domain gives it."""
     due = lc.next_due_at(case, rules=RULES)
     return await store.save(
-        stored=stored, case=case, next_due_at=due, events=[], now=NOW, event_id=event_id, release_claim=release_claim
+        stored=stored,
+        case=case,
+        next_due_at=due,
+        events=events or [],
+        now=NOW,
+        event_id=event_id,
+        release_claim=release_claim,
     )
 
 
@@ -114,3 +154,91 @@ async def test_the_worklist_reads_due_surveys_by_channel_and_refused_closures(st
     assert await save(store, await loaded(store, "TS-1"), refused)
     assert [s.case.complaint_id for s in await store.blocked(channels=None, limit=10)] == ["TS-1"]
     assert await store.blocked(channels=frozenset({"app"}), limit=10) == []
+
+
+async def test_the_events_of_a_save_are_queued_with_it_and_a_refused_save_queues_none(kind: Kind) -> None:
+    first = fresh("TS-1", "ck-1")
+    decision = lc.resolve(first.case, resolution=resolution(), context=Context(), rules=RULES, now=NOW)
+    scheduled = events.envelopes(decision.case, facts=decision.facts, cause="e-1", now=NOW)
+    assert [e.type for e in scheduled] == ["followup.survey_scheduled"]
+    assert await save(kind.cases, first, decision.case, event_id="e-1", events=scheduled)
+    late = events.envelopes(decision.case, facts=decision.facts, cause="e-2", now=NOW)
+    assert not await save(kind.cases, first, decision.case, event_id="e-2", events=late)
+    assert await kind.queued("TS-1") == [scheduled[0].id]
+    assert await kind.queued("TS-2") == []
+
+
+async def test_only_the_newest_applied_event_ids_are_kept(store: FollowupCases) -> None:
+    assert await save(store, fresh("TS-1", "ck-1"), resolved(), event_id="e-0")
+    for n in range(1, APPLIED_KEEP + 1):
+        assert await save(store, await loaded(store), resolved(), event_id=f"e-{n}")
+    applied = (await loaded(store)).applied
+    assert len(applied) == APPLIED_KEEP
+    assert "e-0" not in applied and {"e-1", f"e-{APPLIED_KEEP}"} <= applied
+
+
+async def test_claims_go_to_the_oldest_deadline_first_and_a_lapsed_lease_can_be_taken_over(
+    store: FollowupCases,
+) -> None:
+    early, late = resolved(at=cst(9, 29)), resolved(at=cst(9, 30)).model_copy(update={"complaint_id": "TS-2"})
+    assert await save(store, fresh("TS-2", "ck-1"), late)
+    assert await save(store, fresh("TS-1", "ck-1"), early)
+    deadline = lc.next_due_at(late, rules=RULES)
+    assert deadline is not None and deadline > (lc.next_due_at(early, rules=RULES) or deadline)
+    first = await store.claim_due(now=deadline, owner="a", lease=LEASE)
+    second = await store.claim_due(now=deadline, owner="a", lease=LEASE)
+    assert (first and first.case.complaint_id, second and second.case.complaint_id) == ("TS-1", "TS-2")
+    assert await store.claim_due(now=deadline + LEASE / 2, owner="b", lease=LEASE) is None
+    taken = await store.claim_due(now=deadline + LEASE * 2, owner="b", lease=LEASE)
+    assert taken is not None and taken.case.complaint_id == "TS-1"
+
+
+async def test_a_save_keeps_the_claim_unless_it_releases_it(store: FollowupCases) -> None:
+    assert await save(store, fresh("TS-1", "ck-1"), resolved())
+    deadline = lc.next_due_at(resolved(), rules=RULES)
+    assert deadline is not None
+    claimed = await store.claim_due(now=deadline, owner="a", lease=LEASE)
+    assert claimed is not None
+    assert await save(store, claimed, claimed.case)  # still due, still a's
+    assert await store.claim_due(now=deadline, owner="b", lease=LEASE) is None
+    assert await save(store, await loaded(store), claimed.case, release_claim=True)
+    again = await store.claim_due(now=deadline, owner="b", lease=LEASE)
+    assert again is not None and again.rev == 3
+
+
+async def test_worklist_reads_are_ordered_and_bounded_and_count_only_pending_surveys(store: FollowupCases) -> None:
+    for n, day in ((3, 28), (1, 30), (2, 29)):
+        case = resolved(at=cst(9, day), traced=False).model_copy(update={"complaint_id": f"TS-{n}"})
+        assert await save(store, fresh(f"TS-{n}", "ck-1"), case)
+    last_due = resolved(at=cst(9, 30)).surveys[0].due_at
+    due = await store.due(now=last_due, channels=None, limit=2)
+    assert [s.case.complaint_id for s in due] == ["TS-3", "TS-2"]  # decided 28 and 29 Sep: due first
+    answered = answer((await loaded(store, "TS-3")).case, "satisfied", fid="f-3").case
+    assert answered.status == "closure_blocked"
+    assert await save(store, await loaded(store, "TS-3"), answered)
+    assert await store.count_due(now=last_due) == 2
+    past = max(s.due_by for s in resolved(at=cst(9, 30)).surveys) + timedelta(seconds=1)
+    assert await store.count_overdue(now=past) == 2
+    for n in (1, 2):
+        blocked = answer((await loaded(store, f"TS-{n}")).case, "satisfied", fid=f"f-{n}").case
+        assert await save(store, await loaded(store, f"TS-{n}"), blocked)
+    assert [s.case.complaint_id for s in await store.blocked(channels=None, limit=2)] == ["TS-1", "TS-2"]
+    assert await store.count_due(now=last_due) == 0
+
+
+async def test_context_merges_create_the_case_take_an_equal_value_and_replace_the_contact(
+    store: FollowupCases,
+) -> None:
+    cycle = ("context.analysis_cycle", 1)
+    first = {
+        "context.analysis_cycle": 1,
+        "context.severity": "low",
+        "contact": {"name_masked": "张*", "age_band": "45-64"},
+    }
+    assert await store.merge_context(complaint_id="TS-1", customer_key="ck-1", fields=first, newer_than=cycle)
+    again = {"context.analysis_cycle": 1, "context.severity": "high", "contact": {"phone_masked": "138****5678"}}
+    assert await store.merge_context(complaint_id="TS-1", customer_key="ck-9", fields=again, newer_than=cycle)
+    found = await loaded(store)
+    assert found.context.severity == "high"  # the same cycle again: not older, so applied
+    assert found.contact == {"phone_masked": "138****5678"}
+    assert found.case.customer_key == "ck-1"  # set when the case was created, not by later merges

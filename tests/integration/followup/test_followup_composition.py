@@ -1,15 +1,18 @@
-"""`create_app(core=...)`: the consumer, the deadline scanner and the worklist all drive the core they are given."""
+"""`create_app(core=...)`: the consumer, the deadline scanner and the worklist all drive the core they are given,
+and read its clock (`create_app` keeps its own `now` here: the wall clock, two months past every deadline)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
 from tests.conftest import SettingsFactory
-from tests.integration.followup.helpers import Clock, cst, fast, received, resolved, send
+from tests.integration.followup.helpers import cst, fast, received, resolved, send
 from tests.support.servers import eventually, serve_app
-from tests.unit.followup.fakes import FakeCases
+from tests.unit.followup.fakes import Clock, FakeCases, FakePublisher
 from tousu_followup.bootstrap import Core, create_app
 from tousu_followup.metrics import FollowupMetrics
 from tousu_followup.service import FollowupService
@@ -30,11 +33,13 @@ async def test_an_overridden_core_is_what_the_consumer_scanner_and_worklist_use(
 
     async def fake_core(runtime: Runtime) -> Core:
         metrics = FollowupMetrics(CollectorRegistry())
-        service = FollowupService(cases=cases, rules=rules, metrics=metrics, wake=lambda: None, now=clock)
-        return Core(service=service, cases=cases, rules=rules, metrics=metrics)
+        service = FollowupService(
+            cases=cases, rules=rules, metrics=metrics, publisher=FakePublisher(cases), clock=clock
+        )
+        return Core(service=service, cases=cases, rules=rules, metrics=metrics, now=clock)
 
     settings = make_settings("followup")
-    async with serve_app(create_app(settings, followup=config, now=clock, core=fake_core)) as url:
+    async with serve_app(create_app(settings, followup=config, core=fake_core)) as url:
         await send(kafka_bootstrap, topics.intake, received("C-9", "k-9"), event_id="r-1")
         await send(kafka_bootstrap, topics.intake, resolved("C-9", "k-9"), event_id="a-1")
         await eventually(lambda: _status(cases, "C-9", "surveying"), timeout_s=20)
@@ -43,6 +48,7 @@ async def test_an_overridden_core_is_what_the_consumer_scanner_and_worklist_use(
         clock.at = cst(10, 16, 10)  # past the no-response deadline (due 8 Oct 09:00 + 7 days)
         await eventually(lambda: _status(cases, "C-9", "closed"), timeout_s=20)
     assert [item["complaint_id"] for item in page["items"]] == ["C-9"]
+    assert datetime.fromisoformat(page["as_of"]) == cst(10, 12, 10)  # the worklist read the core's clock
     assert page["items"][0]["contact"]["phone_masked"] == "138****5678"
     assert "complaint.closed" in cases.types()
 

@@ -1,4 +1,5 @@
-"""A hand-written in-memory `FollowupCases`: the Mongo adapter's semantics without a server."""
+"""Hand-written in-memory fakes of follow-up's ports: the case store with the Mongo adapter's semantics, the
+publisher and the clock."""
 
 from __future__ import annotations
 
@@ -147,3 +148,28 @@ class FakeCases:
     def types(self) -> list[str]:
         """The event types written so far, in order."""
         return [e.type for e in self.outbox]
+
+    def queued(self, complaint_id: str) -> list[str]:
+        """The ids of the events saved with one case, in order."""
+        return [e.id for e in self.outbox if getattr(e.data, "complaint_id", None) == complaint_id]
+
+
+@dataclass
+class FakePublisher:
+    """`Publisher` over a `FakeCases`: at each wake-up, how many events the relay would find in its outbox."""
+
+    cases: FakeCases
+    wakes: list[int] = field(default_factory=list)
+
+    def notify(self) -> None:
+        self.wakes.append(len(self.cases.outbox))
+
+
+@dataclass
+class Clock:
+    """`Clock`: the instant the test set (`clock.at = ...`)."""
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at

@@ -9,7 +9,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from tests.unit.followup.builders import RULES, cst
-from tests.unit.followup.fakes import FakeCases
+from tests.unit.followup.fakes import Clock, FakeCases, FakePublisher
 from tousu_followup.domain.model import Case
 from tousu_followup.metrics import FollowupMetrics
 from tousu_followup.scanner import DeadlineScanner
@@ -30,28 +30,18 @@ DECIDED = cst(9, 30, 16)  # a Wednesday before the National Day holiday: a simpl
 
 
 @dataclass
-class Clock:
-    """A clock the test moves."""
-
-    at: datetime
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
-@dataclass
 class Harness:
     """The service over a fake case store, and what it touched."""
 
     cases: FakeCases = field(default_factory=FakeCases)
     clock: Clock = field(default_factory=lambda: Clock(DECIDED))
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
-    woken: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.publisher = FakePublisher(self.cases)
         self.metrics = FollowupMetrics(self.registry)
         self.service = FollowupService(
-            cases=self.cases, rules=RULES, metrics=self.metrics, wake=lambda: self.woken.append(1), now=self.clock
+            cases=self.cases, rules=RULES, metrics=self.metrics, publisher=self.publisher, clock=self.clock
         )
 
     def scanner(self) -> DeadlineScanner:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.unit.followup.builders import cst
@@ -57,3 +59,15 @@ async def test_an_answer_before_the_deadline_leaves_the_scanner_nothing_to_fire(
     h.clock.at = DEADLINE
     assert await h.scanner().scan_once() == 0
     assert [c.outcome for c in h.published("complaint.closed") if isinstance(c, ComplaintClosed)] == ["satisfied"]
+
+
+async def test_a_case_another_instance_holds_fires_only_once_its_lease_lapsed(h: Harness) -> None:
+    h.clock.at = DEADLINE
+    held = await h.cases.claim_due(now=DEADLINE, owner="other-instance", lease=timedelta(seconds=30))
+    assert held is not None
+    assert await h.scanner().scan_once() == 0
+    assert (h.case().status, h.publisher.wakes) == ("surveying", [1])
+    h.clock.at = DEADLINE + timedelta(minutes=1)
+    assert await h.scanner().scan_once() == 1
+    assert h.case().status == "closed"
+    assert h.publisher.wakes == [1, 2]  # the closure was stored before the relay was woken

@@ -42,7 +42,7 @@ async def test_a_resolved_action_schedules_one_survey_and_a_redelivery_changes_n
     await h.resolve(event_id="a-2")  # the same decision again under another id: already scheduled
     assert h.cases.types() == ["followup.survey_scheduled"]
     assert (h.case().status, h.cases.docs[CID].applied) == ("surveying", ["a-1"])
-    assert h.woken == [1]
+    assert h.publisher.wakes == [1]  # once, after the event was stored
     assert h.sample("tousu_followup_surveys_scheduled_total", complexity="simple") == 1.0
 
 
@@ -155,6 +155,7 @@ async def test_a_case_that_keeps_changing_is_reported_as_a_concurrent_change(h: 
         await h.answer("satisfied")
     assert h.cases.refused == ATTEMPTS
     assert h.published("complaint.closed") == []
+    assert h.publisher.wakes == [1]  # only the survey's write woke the relay
     assert h.sample("tousu_followup_closed_total", outcome="satisfied") == 0.0
 
 

@@ -34,12 +34,13 @@ DESCRIPTION = (
 
 @dataclass(frozen=True)
 class Core:
-    """The service and the case store it writes, with the rules and metrics the scanner and routes share."""
+    """The service and the case store it writes, with the rules, metrics and clock the scanner and routes share."""
 
     service: FollowupService
     cases: FollowupCases
     rules: FollowupRules
     metrics: FollowupMetrics
+    now: Clock
 
 
 @dataclass(frozen=True)
@@ -57,16 +58,16 @@ CoreFactory = Callable[[Runtime], Awaitable[Core]]
 
 
 async def prepare_core(runtime: Runtime, *, rules: FollowupRules, metrics: FollowupMetrics, now: Clock) -> Core:
-    """The core: its outbound adapters (the case store with its indexes, the outbox relay) and the service."""
+    """The core: its outbound adapters (the case store with its indexes, the outbox relay as publisher)."""
     name = runtime.collection_name("cases")
     cases = CaseRepository(runtime.db[name], topics=runtime.topics)
     await cases.ensure_indexes()
     relay = await runtime.outbox(name)
-    service = FollowupService(cases=cases, rules=rules, metrics=metrics, wake=relay.notify, now=now)
-    return Core(service=service, cases=cases, rules=rules, metrics=metrics)
+    service = FollowupService(cases=cases, rules=rules, metrics=metrics, publisher=relay, clock=now)
+    return Core(service=service, cases=cases, rules=rules, metrics=metrics, now=now)
 
 
-def prepare_inbound(runtime: Runtime, *, core: Core, config: FollowupSettings, now: Clock) -> None:
+def prepare_inbound(runtime: Runtime, *, core: Core, config: FollowupSettings) -> None:
     """The inbound adapters that drive the core: the event consumer and the deadline scanner."""
     topics = runtime.topics
     runtime.consume(
@@ -80,7 +81,7 @@ def prepare_inbound(runtime: Runtime, *, core: Core, config: FollowupSettings, n
         service=core.service,
         rules=core.rules,
         metrics=core.metrics,
-        now=now,
+        now=core.now,
         interval_s=config.scan_interval_s,
         batch=config.scan_batch,
         lease_s=config.claim_lease_s,
@@ -89,11 +90,11 @@ def prepare_inbound(runtime: Runtime, *, core: Core, config: FollowupSettings, n
     runtime.background(scanner.run)
 
 
-async def prepare_worklist(runtime: Runtime, *, core: Core, config: FollowupSettings, now: Clock) -> Followup:
+async def prepare_worklist(runtime: Runtime, *, core: Core, config: FollowupSettings) -> Followup:
     """What the worklist routes read: the case store and the API keys of follow-up's own collection."""
     authenticator = await _authenticator(runtime, config)
     return Followup(
-        cases=core.cases, authenticator=authenticator, rules=core.rules, now=now, limit=config.worklist_limit
+        cases=core.cases, authenticator=authenticator, rules=core.rules, now=core.now, limit=config.worklist_limit
     )
 
 
@@ -124,8 +125,8 @@ def create_app(
 
     async def setup(runtime: Runtime) -> None:
         built = await (core or default_core)(runtime)
-        prepare_inbound(runtime, core=built, config=config, now=now)
-        app.state.followup = wired = await prepare_worklist(runtime, core=built, config=config, now=now)
+        prepare_inbound(runtime, core=built, config=config)
+        app.state.followup = wired = await prepare_worklist(runtime, core=built, config=config)
         app.state.authenticator = wired.authenticator  # what `tousu_shared.auth.require` finds
 
     app = build_app(

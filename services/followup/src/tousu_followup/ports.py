@@ -1,4 +1,5 @@
-"""Ports of the follow-up core: what the service, the deadline scanner and the worklist need of the case store."""
+"""Ports of the follow-up core: what the service, the deadline scanner and the worklist need of the case store,
+the publisher and the clock."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tousu_followup.domain.model import Case, Context
+from tousu_shared.clock import Clock
 from tousu_shared.events import Envelope, EventData
 
 Fields = dict[str, Any]  # dotted field paths of a case document (`context.channel`, `contact`)
@@ -21,6 +23,14 @@ class Stored:
     rev: int = 0
     applied: frozenset[str] = frozenset()
     contact: Fields = field(default_factory=dict)
+
+
+class Publisher(Protocol):
+    """Port of publishing: the relay that sends the events a save queued in the case's outbox."""
+
+    def notify(self) -> None:
+        """Wake the relay now: a save just queued events (it would send them unwoken, only later)."""
+        ...
 
 
 class CaseStore(Protocol):
@@ -85,3 +95,15 @@ class WorklistCases(Protocol):
 
 class FollowupCases(CaseStore, DeadlineCases, WorklistCases, Protocol):
     """The whole case store, as the composition root hands it to the service, the scanner and the routes."""
+
+
+__all__ = [
+    "CaseStore",
+    "Clock",
+    "DeadlineCases",
+    "Fields",
+    "FollowupCases",
+    "Publisher",
+    "Stored",
+    "WorklistCases",
+]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tousu_followup.domain import lifecycle as lc
 from tousu_followup.domain.rules import FollowupRules
 from tousu_followup.metrics import FollowupMetrics
-from tousu_followup.ports import DeadlineCases, Stored
+from tousu_followup.ports import Clock, DeadlineCases, Stored
 from tousu_followup.service import FollowupService
 from tousu_shared.scanner import DueScanner
 
@@ -23,7 +22,7 @@ class DeadlineScanner(DueScanner[Stored]):
         service: FollowupService,
         rules: FollowupRules,
         metrics: FollowupMetrics,
-        now: Callable[[], datetime],
+        now: Clock,
         interval_s: float,
         batch: int,
         lease_s: float,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from tousu_followup import events
 from tousu_followup.domain import lifecycle as lc
@@ -11,7 +10,7 @@ from tousu_followup.domain.model import Case, Context, Decision, Resolution
 from tousu_followup.domain.rules import FollowupRules
 from tousu_followup.metrics import FollowupMetrics
 from tousu_followup.observe import count_decision
-from tousu_followup.ports import CaseStore, Stored
+from tousu_followup.ports import CaseStore, Clock, Publisher, Stored
 from tousu_shared.events import (
     ComplaintActionRecorded,
     ComplaintAnalyzed,
@@ -36,10 +35,11 @@ class FollowupService:
         cases: CaseStore,
         rules: FollowupRules,
         metrics: FollowupMetrics,
-        wake: Callable[[], None],
-        now: Callable[[], datetime],
+        publisher: Publisher,
+        clock: Clock,
     ) -> None:
-        self._cases, self._rules, self._metrics, self._wake, self._now = cases, rules, metrics, wake, now
+        self._cases, self._rules, self._metrics = cases, rules, metrics
+        self._publisher, self._now = publisher, clock
 
     async def on_received(self, *, received: ComplaintReceived) -> None:
         """Remember the labels and the masked contact data (the contact centre's worklist)."""
@@ -169,7 +169,7 @@ class FollowupService:
         event_id: str | None = None,
         release_claim: bool = False,
     ) -> bool:
-        """Store a decision and its events in one write; count and wake the relay once it is stored."""
+        """Store a decision and its events in one write; count and notify the publisher once it is stored."""
         now = self._now()
         envelopes = events.envelopes(decision.case, facts=decision.facts, cause=cause, now=now)
         due = lc.next_due_at(decision.case, rules=self._rules)
@@ -185,7 +185,7 @@ class FollowupService:
         if saved:
             count_decision(self._metrics, before=stored.case, decision=decision, context=stored.context)
             if envelopes:
-                self._wake()
+                self._publisher.notify()
         return saved
 
 
