@@ -125,7 +125,7 @@ class IncidentDesk:
             by_id = {s.view.incident_id: s for s in found}
             target = by_id[plan.target.incident_id]
             bigger = absorbed(target.view, wave=wave, merged=plan.merged, rules=self._rules)
-            if bigger != target.view and not await self._grow(target, bigger, analysis=analysis, now=now):
+            if _grew(target.view, bigger) and not await self._grow(target, bigger, analysis=analysis, now=now):
                 continue
             for view in plan.merged:
                 await self._fold(by_id[view.incident_id], into=bigger, analysis=analysis, now=now)
@@ -267,7 +267,9 @@ class IncidentDesk:
         others = [c for c in view.complaint_ids if c != skip]
         moved_total = 0
         for _ in range(ATTEMPTS):
-            changes = self._reroutes(await self._cases.many(others) if others else [], view=view, now=now)
+            members = await self._cases.many(others) if others else []
+            held = await self._held_elsewhere(members, view=view)
+            changes = self._reroutes([m for m in members if m.case.complaint_id not in held], view=view, now=now)
             if not changes:
                 return moved_total
             moved = await self._cases.reroute(changes=changes, now=now)
@@ -277,6 +279,25 @@ class IncidentDesk:
                 break
         self._metrics.routed.labels(view.kind, "none").inc(moved_total)
         return moved_total
+
+    async def _held_elsewhere(self, members: list[Stored], *, view: IncidentView) -> set[str]:
+        """Members in a group incident of a key sorting before this one's stay there.
+
+        A complaint can be in waves of several keys (its matter, its text bands): it ends in the first
+        key's incident (the matter's), whatever the order the waves were recognised in.
+        """
+        held: set[str] = set()
+        seen: dict[str, StoredIncident | None] = {}
+        for stored in members:
+            other = stored.case.routing.incident_id if stored.case.routing else None
+            if other is None or other == view.incident_id:
+                continue
+            if other not in seen:
+                seen[other] = await self._incidents.get(other)
+            found = seen[other]
+            if found and found.view.kind == "group" and found.status != "merged" and found.view.key < view.key:
+                held.add(stored.case.complaint_id)
+        return held
 
     def _reroutes(self, members: list[Stored], *, view: IncidentView, now: datetime) -> list[Change]:
         changes: list[Change] = []
@@ -299,3 +320,8 @@ class IncidentDesk:
         """A member whose own route outranks the incident's and has its own incident stays there."""
         own = incident_id is not None and incident_id != view.incident_id
         return own and outranks(route=route, incident_route=view.kind, policy=self._policy)
+
+
+def _grew(view: IncidentView, bigger: IncidentView) -> bool:
+    """Whether the wave added a member (or made it major): only then is the incident written, with its event."""
+    return set(bigger.complaint_ids) != set(view.complaint_ids) or bigger.major != view.major

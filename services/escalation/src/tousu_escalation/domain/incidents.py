@@ -174,13 +174,11 @@ def _wave(key: str, inside: list[Neighbour]) -> Wave:
     )
 
 
-def waves_of(
-    me: Neighbour, *, neighbours: list[Neighbour], rules: IncidentRules, key_filter: list[str] | None = None
-) -> list[Wave]:
+def waves_of(me: Neighbour, *, neighbours: list[Neighbour], rules: IncidentRules) -> list[Wave]:
     """The waves holding the complaint `me`, one per key of its matter (matter key first, then text bands)."""
     members = [me, *(n for n in neighbours if n.complaint_id != me.complaint_id)]
     found = []
-    for key in sorted(key_filter if key_filter is not None else me.keys):
+    for key in sorted(me.keys):
         found += [w for w in waves(key=key, members=members, rules=rules) if me.complaint_id in w.complaint_ids]
     return found
 
