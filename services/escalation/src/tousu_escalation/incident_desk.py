@@ -136,14 +136,22 @@ class IncidentDesk:
         """Insert the wave's incident: open when it is the key's latest wave by `received_at`, else closed."""
         cid, ck = analysis.complaint_id, analysis.customer_key
         current = await self._incidents.open_group(key=view.key)
-        status = "open"
+        status: Literal["open", "closed"] = "open"
         if current is not None and set(current.view.complaint_ids) & set(view.complaint_ids):
             return False  # it became this wave's incident meanwhile: grow it instead
         if current is not None and current.view.latest_at > view.latest_at:
             status = "closed"  # a late, older wave of the key: its incident is over already
         elif current is not None:
             await self._close(current, analysis=analysis, now=now)
-        event = events.incident(view, opened=True, complaint_id=cid, customer_key=ck, now=now)
+        event = events.incident(
+            view,
+            opened=True,
+            complaint_id=cid,
+            customer_key=ck,
+            now=now,
+            status=status,
+            tag=None if status == "open" else f"opened:{cid}",  # born closed: not the id of a later close
+        )
         pages = self._page(view, event=event, kind="incident_opened", complaint_id=cid, customer_key=ck, now=now)
         if not await self._incidents.open(view=view, event=event, now=now, pages=pages, status=status):
             return False
