@@ -4,8 +4,11 @@ Seeds N analysed-complaint documents straight into MongoDB (bulk `insert_many`, 
 document shape and indexes), then runs the service's real analysis path against them: customer
 history read, cross-customer template / phone / matter look-ups, the pure `analyze`, and the one
 journaled write. Sizes grow in place (10 k, then topped up to 1 M), and p50/p99 are compared.
+`--batch N` hands the service N complaints per call, as a consumer batch does (`events_per_s`);
+the latencies are then per call.
 
     uv run python bench/bench_analysis.py --sizes 10000,1000000
+    uv run python bench/bench_analysis.py --sizes 10000 --batch 100           # events/s in batches
     uv run python bench/bench_analysis.py --sizes 10000,100000 --queries 200   # ~1 min of seeding
 
 Uses MONGODB_URI when set, otherwise starts the embedded MongoDB-protocol server in a temp dir.
