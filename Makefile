@@ -29,7 +29,7 @@ bench: sync ## benchmarks on the embedded servers (never part of make test); BEN
 	$(UV) run python bench/run.py $(BENCH_ARGS)
 
 bench-analysis: sync ## analysis latency vs stored complaints only (SIZES=10000,1000000 against a real MongoDB)
-	$(UV) run python bench/bench_analysis.py --sizes $${SIZES:-10000,50000}
+	$(UV) run python bench/bench_analysis.py --sizes $${SIZES:-10000,50000} --batch $${BATCH:-1}
 
 soak: sync ## the stack under half its saturation load for SOAK_MIN (20) minutes with faults at intervals (never in make test)
 	$(UV) run python bench/soak.py --minutes $${SOAK_MIN:-20} $(SOAK_ARGS)

@@ -4,8 +4,11 @@ Seeds N analysed-complaint documents straight into MongoDB (bulk `insert_many`, 
 document shape and indexes), then runs the service's real analysis path against them: customer
 history read, cross-customer template / phone / matter look-ups, the pure `analyze`, and the one
 journaled write. Sizes grow in place (10 k, then topped up to 1 M), and p50/p99 are compared.
+`--batch N` hands the service N complaints per call, as a consumer batch does (`events_per_s`);
+the latencies are then per call.
 
     uv run python bench/bench_analysis.py --sizes 10000,1000000
+    uv run python bench/bench_analysis.py --sizes 10000 --batch 100           # events/s in batches
     uv run python bench/bench_analysis.py --sizes 10000,100000 --queries 200   # ~1 min of seeding
 
 Uses MONGODB_URI when set, otherwise starts the embedded MongoDB-protocol server in a temp dir.
@@ -36,10 +39,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 from tousu_analysis.adapters.complaints import MongoComplaints
 from tousu_analysis.adapters.documents import pack_minhash
 from tousu_analysis.adapters.templates import MongoTemplateIndex
-from tousu_analysis.domain import CustomerHistory, Rules, load_rules, prepare
+from tousu_analysis.domain import Rules, load_rules, prepare
+from tousu_analysis.domain.working_set import Pending, StoredComplaint
 from tousu_analysis.metrics import AnalysisMetrics
-from tousu_analysis.service import AnalysisService, NewAnalysis
-from tousu_shared.events import ComplaintReceived, Envelope, EventData, MaskedCustomer, MaskedRepresentative, Product
+from tousu_analysis.service import AnalysisService, Received
+from tousu_shared.events import ComplaintReceived, MaskedCustomer, MaskedRepresentative, Product
 from tousu_shared.settings import Topics
 from tousu_tools import embedded
 
@@ -164,53 +168,40 @@ async def seed(collection: AsyncCollection[Any], corpus: Corpus, *, start: int, 
 
 @dataclass
 class TimedComplaints:
-    """The real repository, with the one write timed apart from the read path."""
+    """The real repository, with the one write per batch timed apart from the read path."""
 
     inner: MongoComplaints
     saves: list[float] = field(default_factory=list)
-    history_sizes: list[int] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
     agents: int = 0
 
-    async def save_analysis(self, *, record: NewAnalysis, envelope: Envelope[EventData], now: datetime) -> bool:
-        self.agents += any(s.name == "agent_involved" for s in record.analysis.signals)
-        started = time.perf_counter()
-        try:
-            return await self.inner.save_analysis(record=record, envelope=envelope, now=now)
-        finally:
-            self.saves.append(time.perf_counter() - started)
-
-    async def history(self, *, customer_key: str, since: datetime, until: datetime, limit: int) -> CustomerHistory:
-        found = await self.inner.history(customer_key=customer_key, since=since, until=until, limit=limit)
-        self.history_sizes.append(len(found.items))
+    async def own(self, **kwargs: Any) -> list[StoredComplaint]:
+        found = await self.inner.own(**kwargs)
+        self.rows.append(len(found))
         return found
 
-    async def record_fact(self, **kwargs: Any) -> bool:
-        return await self.inner.record_fact(**kwargs)
+    async def write(self, *, pending: list[Pending], envelopes: Any, now: datetime) -> set[Any]:
+        self.agents += sum(
+            any(s.name == "agent_involved" for s in p.analysis.analysis.signals) for p in pending if p.analysis
+        )
+        started = time.perf_counter()
+        try:
+            return await self.inner.write(pending=pending, envelopes=envelopes, now=now)
+        finally:
+            self.saves.append(time.perf_counter() - started)
 
 
 @dataclass
 class TimedTemplates:
-    """The real template index, each look-up timed."""
+    """The real template index, its batch look-up timed."""
 
     inner: MongoTemplateIndex
-    seconds: dict[str, list[float]] = field(default_factory=lambda: {"candidates": [], "phone": [], "matter": []})
+    seconds: dict[str, list[float]] = field(default_factory=lambda: {"neighbours": []})
 
-    async def candidates(self, **kwargs: Any) -> list[Any]:
+    async def neighbours(self, **kwargs: Any) -> list[Any]:
         started = time.perf_counter()
-        found = await self.inner.candidates(**kwargs)
-        self.seconds["candidates"].append(time.perf_counter() - started)
-        return found
-
-    async def phone_customers(self, **kwargs: Any) -> int:
-        started = time.perf_counter()
-        found = await self.inner.phone_customers(**kwargs)
-        self.seconds["phone"].append(time.perf_counter() - started)
-        return found
-
-    async def matter_customers(self, **kwargs: Any) -> int:
-        started = time.perf_counter()
-        found = await self.inner.matter_customers(**kwargs)
-        self.seconds["matter"].append(time.perf_counter() - started)
+        found = await self.inner.neighbours(**kwargs)
+        self.seconds["neighbours"].append(time.perf_counter() - started)
         return found
 
 
@@ -230,8 +221,10 @@ def pct(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def measure(collection: AsyncCollection[Any], corpus: Corpus, *, size: int, queries: int) -> dict[str, Any]:
-    """Run the service's analysis path for `queries` complaints of existing customers."""
+async def measure(
+    collection: AsyncCollection[Any], corpus: Corpus, *, size: int, queries: int, batch: int = 1
+) -> dict[str, Any]:
+    """Run the service's analysis path for `queries` complaints of existing customers, `batch` per call."""
     store = TimedComplaints(MongoComplaints(collection, topics=Topics()))
     metrics = AnalysisMetrics(service="analysis")
     templates = TimedTemplates(MongoTemplateIndex(collection))
@@ -239,22 +232,29 @@ async def measure(collection: AsyncCollection[Any], corpus: Corpus, *, size: int
                               metrics=metrics, analyzer_version="bench")  # fmt: skip
     picks = [f"SEED-{corpus.rng.randrange(size):08d}" for _ in range(queries)]
     customers = [d["customer_key"] async for d in collection.find({"_id": {"$in": picks}}, {"customer_key": 1})]
-    totals = []
+    items = []
     for q in range(queries):
         complaint = query_complaint(corpus, q, customer=customers[q % len(customers)])
         complaint = complaint.model_copy(update={"complaint_id": f"Q-{size}-{q:06d}"})
+        items.append(Received(f"bench-{size}-{q}", complaint))
+    totals = []
+    began = time.perf_counter()
+    for low in range(0, queries, batch):
         started = time.perf_counter()
-        await service.analyse(event_id=f"bench-{size}-{q}", complaint=complaint)
+        await service.handle(items[low : low + batch])
         totals.append(time.perf_counter() - started)
-    warm = slice(min(20, queries // 5), None)  # the first few warm jieba and the caches
+    elapsed = time.perf_counter() - began
+    warm = slice(min(20, len(totals) // 5), None)  # the first few warm jieba and the caches
     path = [t - s for t, s in zip(totals, store.saves, strict=True)][warm]
     return {
         "stored": await collection.estimated_document_count(),
-        "queries": len(path),
+        "batch": batch,
+        "calls": len(path),
+        "events_per_s": round(queries / elapsed, 1),
         "path_ms": {"p50": pct(path, 0.5), "p99": pct(path, 0.99), "mean": 1000 * statistics.fmean(path)},
         "write_ms": {"p50": pct(store.saves[warm], 0.5), "p99": pct(store.saves[warm], 0.99)},
         "total_ms": {"p50": pct(totals[warm], 0.5), "p99": pct(totals[warm], 0.99)},
-        "history_items_mean": statistics.fmean(store.history_sizes),
+        "rows_read_mean": statistics.fmean(store.rows),
         "agent_involved_share": store.agents / queries,
         "stage_mean_ms": stage_means(metrics),
         "lookup_p50_ms": {name: pct(values, 0.5) for name, values in templates.seconds.items() if values},
@@ -306,7 +306,7 @@ async def run(uri: str, args: argparse.Namespace) -> dict[str, Any]:
             print(f"size {size:,}:")
             rate = await seed(collection, corpus, start=seeded, stop=size)
             seeded = size
-            measured = await measure(collection, corpus, size=size, queries=args.queries)
+            measured = await measure(collection, corpus, size=size, queries=args.queries, batch=args.batch)
             await collection.delete_many({"_id": {"$regex": "^Q-"}})  # the next size sees the same stored set
             results[str(size)] = {**measured, "seed_docs_per_s": round(rate)}
             print(json.dumps(results[str(size)], ensure_ascii=False))
@@ -333,6 +333,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="10000,1000000", help="Comma-separated stored-document counts.")
     parser.add_argument("--queries", type=int, default=300, help="Complaints analysed per size.")
+    parser.add_argument("--batch", type=int, default=1, help="Complaints per service call (a consumer batch).")
     parser.add_argument("--template-copies", type=int, default=20, help="Near-identical copies per template text.")
     parser.add_argument("--mongo-uri", default="", help="Use this MongoDB (default: MONGODB_URI or embedded).")
     parser.add_argument("--database", default="tousu_bench")

@@ -52,8 +52,8 @@ class EventConsumer:
         customers_side_by_side: bool = False,
         batch_handler: BatchHandler | None = None,
     ) -> None:
-        if batch_handler is not None and (ledger is not None or not customers_side_by_side):
-            raise ValueError("a batch handler is for per-complaint effects keyed by event id (no ledger)")
+        if batch_handler is not None and ledger is not None:
+            raise ValueError("a batch handler is for effects keyed by event id (no ledger)")
         self._service = service
         self._side_by_side = customers_side_by_side
         self._batch_handler = batch_handler
@@ -71,7 +71,8 @@ class EventConsumer:
         side by side: one key always maps to one partition, so per-customer order holds, and the
         same customer's events from several topics never race for the same documents. A service
         that reads across customers (templates, waves, incidents) keeps the whole batch in order,
-        so its results never depend on how records were grouped into batches.
+        so its results never depend on how records were grouped into batches; with a batch handler,
+        each run of consecutive records it takes is one call, the others one by one between the runs.
         """
         outcomes: list[str] = [""] * len(records)
 
@@ -87,9 +88,22 @@ class EventConsumer:
                 lanes.setdefault(record.key or (record.topic, record.partition), []).append(index)
             await asyncio.gather(self._in_one_call(records, batched, outcomes), *map(in_order, lanes.values()))
         else:
-            await in_order(list(range(len(records))))
+            await self._in_runs(records, outcomes)
         self._metrics.consumer_batch_size.labels(self._service).observe(len(records))
         return outcomes
+
+    async def _in_runs(self, records: list[FailedRecord], outcomes: list[str]) -> None:
+        """The whole batch in order: each run of consecutive batched records in one call, the rest one by one."""
+        batched = dict(self._split(records)[0])
+        run: list[tuple[int, Envelope[EventData]]] = []
+        for index, record in enumerate(records):
+            if index in batched:
+                run.append((index, batched[index]))
+                continue
+            await self._in_one_call(records, run, outcomes)
+            run = []
+            outcomes[index] = await self.process(record)
+        await self._in_one_call(records, run, outcomes)
 
     def _split(self, records: list[FailedRecord]) -> tuple[list[tuple[int, Envelope[EventData]]], list[int]]:
         """Records the batch handler takes (decoded), and the rest (by index) for the one-by-one path."""

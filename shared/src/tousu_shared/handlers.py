@@ -20,8 +20,8 @@ OnEvents = Callable[[list[Envelope[EventData]]], Awaitable[list[str | None]]]
 class BatchHandler:
     """One call for all of a batch's events of these types (their payload models already checked).
 
-    Only for a service whose effects are per complaint: the events come in batch order, so each
-    complaint's events keep their order, and the handler may write each complaint once. It returns
+    For effects keyed by event id (no ledger): the events come in batch order, so each complaint's
+    events keep their order, and the handler may write each complaint once. It returns
     one result per event (`DUPLICATE` for an event already applied). If the call fails, the shared
     consumer handles the same events one by one, with per-event retries and dead letters.
     """

@@ -81,7 +81,8 @@ class Runtime:
 
         `customers_side_by_side`: the handlers' effects are per customer (no reads across customers),
         so a batch's customers may be processed concurrently (see `EventConsumer.process_batch`);
-        `batch_handler` then takes all of a batch's events of its types in one call.
+        `batch_handler` takes a batch's events of its types in one call (all of them side by side with
+        the other lanes; otherwise each run of consecutive ones, the batch staying in order).
         """
         s = self.settings.service
         consumer = EventConsumer(

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tousu_analysis.domain import CustomerHistory, Rules, TemplateCandidate
-from tousu_analysis.domain.updates import HistoryFact, fold_facts
+from tests.unit.analysis.fakes import FakeComplaints, FakeTemplates
+from tousu_analysis.domain import Rules
+from tousu_analysis.domain.updates import HistoryFact
+from tousu_analysis.domain.working_set import HistoryWindow
 from tousu_analysis.metrics import AnalysisMetrics
-from tousu_analysis.service import AnalysisService, Limits, NewAnalysis, analyzed_event_id
+from tousu_analysis.service import AnalysisService, Limits, analyzed_event_id
 from tousu_shared.events import (
     ComplaintAnalyzed,
     ComplaintReceived,
-    Envelope,
-    EventData,
     MaskedCustomer,
     MaskedRepresentative,
     Product,
@@ -32,84 +32,6 @@ LETTER = (
     "依据《保险法》第十七条，保险人对免责条款未作提示和明确说明的，该条款不产生效力。"
     "本人要求贵公司退还已交保费{amount}元，并于十个工作日内书面答复。"
 )
-
-
-@dataclass
-class FakeComplaints:
-    """In-memory ComplaintStore: analyses by complaint id, facts applied once per event id."""
-
-    analyses: dict[str, NewAnalysis] = field(default_factory=dict)
-    facts: dict[str, list[HistoryFact]] = field(default_factory=dict)
-    applied: set[tuple[str, str]] = field(default_factory=set)
-    outbox: list[Envelope[EventData]] = field(default_factory=list)
-    history_calls: list[dict[str, Any]] = field(default_factory=list)
-
-    async def save_analysis(self, *, record: NewAnalysis, envelope: Envelope[EventData], now: datetime) -> bool:
-        if record.analysis.complaint_id in self.analyses:
-            return False
-        self.analyses[record.analysis.complaint_id] = record
-        self.outbox.append(envelope)
-        return True
-
-    async def history(self, *, customer_key: str, since: datetime, until: datetime, limit: int) -> CustomerHistory:
-        self.history_calls.append({"since": since, "until": until, "limit": limit})
-        found = [
-            r
-            for r in self.analyses.values()
-            if r.analysis.customer_key == customer_key and since <= r.item.received_at <= until
-        ]
-        found.sort(key=lambda r: r.item.received_at, reverse=True)
-        items = [fold_facts(r.item, self.facts.get(r.item.complaint_id, [])) for r in found[:limit]]
-        return CustomerHistory(customer_key=customer_key, items=items)
-
-    async def record_fact(self, *, complaint_id: str, customer_key: str, event_id: str, fact: HistoryFact) -> bool:
-        if (complaint_id, event_id) in self.applied:
-            return False
-        self.applied.add((complaint_id, event_id))
-        self.facts.setdefault(complaint_id, []).append(fact)
-        return True
-
-
-@dataclass
-class FakeTemplates:
-    """In-memory TemplateIndex over the fake store's analyses."""
-
-    store: FakeComplaints
-
-    def _others(self, customer_key: str, since: datetime, until: datetime) -> list[NewAnalysis]:
-        return [
-            r
-            for r in self.store.analyses.values()
-            if r.analysis.customer_key != customer_key and since <= r.analysis.received_at <= until
-        ]
-
-    async def candidates(
-        self, *, band_keys: list[str], customer_key: str, since: datetime, until: datetime, limit: int
-    ) -> list[TemplateCandidate]:
-        return [
-            TemplateCandidate(
-                complaint_id=r.analysis.complaint_id,
-                customer_key=r.analysis.customer_key,
-                received_at=r.analysis.received_at,
-                band_keys=list(r.analysis.matter.signature),
-                hashvalues=list(r.minhash),
-            )
-            for r in self._others(customer_key, since, until)
-            if set(band_keys) & set(r.analysis.matter.signature)
-        ][:limit]
-
-    async def phone_customers(
-        self, *, phone_key: str, customer_key: str, since: datetime, until: datetime, limit: int
-    ) -> int:
-        others = self._others(customer_key, since, until)
-        return len({r.analysis.customer_key for r in others if r.phone_key == phone_key})
-
-    async def matter_customers(
-        self, *, matter_key: str, customer_key: str, since: datetime, until: datetime, limit: int
-    ) -> int:
-        return len(
-            {r.analysis.customer_key for r in self._others(customer_key, since, until) if r.matter_key == matter_key}
-        )
 
 
 @dataclass
@@ -213,8 +135,9 @@ async def test_third_same_matter_complaint_in_thirty_days_raises_repeat_risk(har
 
 async def test_history_is_read_for_the_repeat_window_before_the_complaint_and_bounded(harness: Harness) -> None:
     await harness.analyse(complaint("车险定损太慢，请尽快定损。"))
-    call = harness.store.history_calls[0]
-    assert call == {"since": T0 - timedelta(days=180), "until": T0, "limit": 100}
+    read = harness.store.reads[0]
+    assert read["windows"] == [HistoryWindow("cust-a", T0 - timedelta(days=180), T0)]
+    assert read["limit"] == 100 and read["ids"] == ["C-1"]
 
 
 async def test_a_template_letter_for_other_customers_flags_agent_involved_from_the_second(harness: Harness) -> None:

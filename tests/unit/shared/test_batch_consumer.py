@@ -100,3 +100,29 @@ async def test_a_failing_batch_call_falls_back_to_one_by_one_with_its_dead_lette
     assert calls == [3], "the batch call was tried once: a permanent error is not retried"
     assert one_by_one == ["good-0", "good-1"]
     assert dead.offsets == [0]
+
+
+async def test_in_order_mode_calls_the_batch_handler_once_per_run_between_other_records() -> None:
+    """A service that reads across customers keeps the batch in order: runs in one call, the rest between."""
+    trace: list[str] = []
+
+    async def apply_all(envelopes: list[Envelope[EventData]]) -> list[str | None]:
+        trace.append("call:" + ",".join(e.data.complaint_id for e in envelopes))
+        return [None for _ in envelopes]
+
+    dead = DeadLetters()
+    consumer = EventConsumer(
+        service="test",
+        handlers={},
+        ledger=None,
+        deadletters=dead,  # type: ignore[arg-type]
+        metrics=ServiceMetrics(service="test"),
+        policy=RetryPolicy(attempts=2, backoff=Backoff(0.001, 0.002)),
+        batch_handler=batch_handler([ComplaintReopened], apply_all),
+    )
+    poison = FailedRecord("tousu.followup.v1", 0, 99, b"k", b"{not json", [(b"ce_type", b"complaint.reopened")])
+    batch = [record("a", 0, 0), record("b", 1, 0), poison, record("a", 2, 0)]
+    outcomes = await consumer.process_batch(batch)
+    assert outcomes == ["processed", "processed", "deadlettered", "processed"]
+    assert trace == ["call:a-0,b-1", "call:a-2"]
+    assert dead.offsets == [99]

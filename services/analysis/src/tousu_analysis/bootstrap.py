@@ -12,7 +12,7 @@ from tousu_analysis.adapters.rules_file import load_configured_rules
 from tousu_analysis.adapters.templates import MongoTemplateIndex
 from tousu_analysis.config import AnalysisSettings
 from tousu_analysis.domain.rules import Rules
-from tousu_analysis.handlers import handlers
+from tousu_analysis.handlers import batched, handlers
 from tousu_analysis.metrics import AnalysisMetrics
 from tousu_analysis.service import AnalysisService, Limits
 from tousu_shared.logging import configure_logging
@@ -61,7 +61,14 @@ async def prepare_core(
 def prepare_inbound(runtime: Runtime, *, service: AnalysisService) -> None:
     """The inbound adapters that drive the core: the consumer of intake and follow-up events."""
     topics = runtime.topics
-    runtime.consume(topics=[topics.intake, topics.followup], handlers=handlers(service), ledger=False)
+    runtime.consume(
+        topics=[topics.intake, topics.followup],
+        handlers=handlers(service),  # a failed batch call is redone one by one (retries, dead letters)
+        ledger=False,  # the analysed-complaints documents are the ledger: written with the effect
+        # Every run of consecutive consumed events is one call, the batch kept in order: analysis reads
+        # across customers (templates, phones, waves), so its results must not depend on batching.
+        batch_handler=batched(service),
+    )
 
 
 def create_app(

@@ -7,15 +7,13 @@ template-index entry (band keys, MinHash, phone key, matter key) and the outbox 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from bson import Binary
 
 from tousu_analysis.domain.history import HistoryItem
-from tousu_analysis.domain.templates import TemplateCandidate
 from tousu_analysis.domain.updates import HistoryFact, fold_facts
-from tousu_shared.events import ComplaintAnalyzed
+from tousu_analysis.domain.working_set import Neighbour, NewAnalysis, StoredComplaint
 from tousu_shared.mongo import Document
 
 # Fields kept outside `item` (they are indexed top-level) or derived from `facts` on read.
@@ -29,7 +27,10 @@ _ITEM_EXCLUDE = {
     "remediated",
 }
 HISTORY_PROJECTION = {"item": 1, "band_keys": 1, "received_at": 1, "facts": 1}
+ROW_PROJECTION = {"customer_key": 1, "received_at": 1, "item": 1, "band_keys": 1, "facts": 1, "applied": 1}
 CANDIDATE_PROJECTION = {"customer_key": 1, "received_at": 1, "band_keys": 1, "minhash": 1}
+PHONE_PROJECTION = {"customer_key": 1, "received_at": 1, "phone_key": 1}
+MATTER_PROJECTION = {"customer_key": 1, "received_at": 1, "matter_key": 1}
 
 
 def pack_minhash(values: Sequence[int]) -> Binary:
@@ -47,16 +48,10 @@ def unpack_minhash(packed: bytes | None) -> list[int] | None:
     return [int(v) for v in np.frombuffer(bytes(packed), dtype="<u4")]
 
 
-def analysis_document(
-    *,
-    analysis: ComplaintAnalyzed,
-    item: HistoryItem,
-    minhash: Sequence[int],
-    phone_key: str | None,
-    matter_key: str,
-    source_event_id: str,
-) -> Document:
-    """Every field of a newly analysed complaint except its outbox."""
+def analysis_document(*, record: NewAnalysis) -> Document:
+    """Every field of a newly analysed complaint except its facts and outbox."""
+    analysis, item, minhash = record.analysis, record.item, record.minhash
+    phone_key, matter_key, source_event_id = record.phone_key, record.matter_key, record.source_event_id
     doc: Document = {
         "customer_key": analysis.customer_key,
         "received_at": analysis.received_at,
@@ -85,22 +80,40 @@ def history_item_of(doc: Document) -> HistoryItem:
     return fold_facts(item, [HistoryFact.model_validate(f) for f in doc.get("facts", [])])
 
 
-def fact_document(fact: HistoryFact) -> Document:
-    """A fact as stored in the complaint's `facts` array."""
-    return fact.model_dump(exclude_none=True)
-
-
-def candidate_of(doc: Document) -> TemplateCandidate:
-    """A template candidate from a band-key match."""
-    return TemplateCandidate(
+def row_of(doc: Document) -> StoredComplaint:
+    """A stored complaint as the batch sees it: its history item (None for a stub), facts and applied event ids."""
+    item = None
+    if "item" in doc:
+        item = HistoryItem(
+            complaint_id=str(doc["_id"]),
+            received_at=doc["received_at"],
+            signature=list(doc.get("band_keys", [])),
+            **doc["item"],
+        )
+    return StoredComplaint(
         complaint_id=str(doc["_id"]),
         customer_key=doc["customer_key"],
-        received_at=doc["received_at"],
-        band_keys=list(doc.get("band_keys", [])),
-        hashvalues=unpack_minhash(doc.get("minhash")),
+        received_at=doc.get("received_at"),
+        item=item,
+        facts=[HistoryFact.model_validate(f) for f in doc.get("facts", [])],
+        applied=set(doc.get("applied", [])),
     )
 
 
-def distinct_customers(docs: list[dict[str, Any]]) -> int:
-    """How many different customers a list of documents belongs to."""
-    return len({d["customer_key"] for d in docs})
+def neighbour_of(doc: Document) -> Neighbour:
+    """A stored complaint as the cross-customer look-ups see it (whatever the read fetched)."""
+    packed = unpack_minhash(doc.get("minhash"))
+    return Neighbour(
+        complaint_id=str(doc["_id"]),
+        customer_key=doc["customer_key"],
+        received_at=doc["received_at"],
+        band_keys=tuple(doc.get("band_keys", ())),
+        minhash=tuple(packed) if packed else None,
+        phone_key=doc.get("phone_key"),
+        matter_key=doc.get("matter_key"),
+    )
+
+
+def fact_document(fact: HistoryFact) -> Document:
+    """A fact as stored in the complaint's `facts` array."""
+    return fact.model_dump(exclude_none=True)
