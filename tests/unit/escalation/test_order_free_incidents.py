@@ -29,7 +29,7 @@ from tousu_escalation.incident_desk import IncidentDesk
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.planner import Planner
 from tousu_escalation.service import EscalationService
-from tousu_shared.events import ComplaintAnalyzed, ComplaintRouted
+from tousu_shared.events import ComplaintAnalyzed, ComplaintRouted, Signal
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 9, 1, 1, tzinfo=UTC)
@@ -263,3 +263,18 @@ def test_a_wave_does_not_creep_past_its_qualifying_windows() -> None:
     assert live == {frozenset(c.complaint_id for c in wave)}
     assert {state[c.complaint_id][0] for c in creeping} == {"standard"}
     assert state["C-O"][0] == "standard", "another product never joins the wave"
+
+
+def test_a_public_opinion_founder_can_also_be_the_earliest_member_of_its_matters_group_wave() -> None:
+    """One complaint founds a public-opinion incident and is the first of a group wave on the same key: two
+    incidents, two ids (the kind is part of the id), no endless retry."""
+    wave = complaints_of([Group(product="信用卡", start_hours=0, customers=5, step_hours=12, repeats=0)])
+    first = wave[0].model_copy(update={"signals": [Signal(name="media_exposed")]})
+    s = settle([], [[first, *wave[1:]]], instances=1, seed=3)
+    state, live = final_state(s)
+    members = frozenset(c.complaint_id for c in wave)
+    assert live == {frozenset([first.complaint_id]), members}
+    assert state[first.complaint_id][0] == "public_opinion", "its own route outranks the wave's"
+    assert {state[c.complaint_id] for c in wave[1:]} == {("group", "wave", members)}
+    kinds = sorted(view.kind for view, _, _ in s.incidents.docs.values())
+    assert kinds == ["group", "public_opinion"]

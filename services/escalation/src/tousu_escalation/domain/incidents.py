@@ -232,7 +232,7 @@ def founded(
 ) -> IncidentView:
     """A new group incident on the wave (its id: the key and the wave's earliest member as this view sees it)."""
     return IncidentView(
-        incident_id=incident_id(key=wave.key, founder=wave.complaint_ids[0]),
+        incident_id=incident_id(kind="group", key=wave.key, founder=wave.complaint_ids[0]),
         kind="group",
         queue=incident_queue("group", policy),
         key=wave.key,
@@ -336,7 +336,7 @@ def opened(
     ids, customers = (cluster.complaint_ids, cluster.customer_keys) if group else ([cid], [ck])
     latest = max(analysis.received_at, cluster.latest_at or analysis.received_at) if group else analysis.received_at
     return IncidentView(
-        incident_id=incident_id(key=key, founder=cid),
+        incident_id=incident_id(kind=kind, key=key, founder=cid),
         kind=kind,
         queue=incident_queue(kind, policy),
         key=key,
@@ -364,9 +364,13 @@ def grown(view: IncidentView, *, analysis: ComplaintAnalyzed, rules: IncidentRul
     )
 
 
-def incident_id(*, key: str, founder: str) -> str:
-    """Deterministic id: a redelivered founding event maps to the same incident."""
-    return "INC-" + hashlib.sha256(f"{key}\n{founder}".encode()).hexdigest()[:16].upper()
+def incident_id(*, kind: IncidentKind, key: str, founder: str) -> str:
+    """Deterministic id: a redelivered founding event maps to the same incident.
+
+    The kind is part of it: one complaint can found a public-opinion incident and, as the earliest member,
+    the group wave of the same matter key; with one id the second insert would fail for ever.
+    """
+    return "INC-" + hashlib.sha256(f"{kind}\n{key}\n{founder}".encode()).hexdigest()[:16].upper()
 
 
 def growth_per_day(*, members: int, opening_count: int, opened_at: datetime, now: datetime) -> float:
