@@ -97,8 +97,10 @@ def test_growth_is_members_per_day_since_opening() -> None:
 
 
 def test_incident_ids_are_stable_for_a_redelivered_founder() -> None:
-    assert inc.incident_id(key=MATTER, founder="C-5") == inc.incident_id(key=MATTER, founder="C-5")
-    assert inc.incident_id(key=MATTER, founder="C-5") != inc.incident_id(key=MATTER, founder="C-6")
+    group = inc.incident_id(kind="group", key=MATTER, founder="C-5")
+    assert group == inc.incident_id(kind="group", key=MATTER, founder="C-5")
+    assert group != inc.incident_id(kind="group", key=MATTER, founder="C-6")
+    assert group != inc.incident_id(kind="public_opinion", key=MATTER, founder="C-5"), "one founder, two kinds"
 
 
 def test_a_member_is_rerouted_to_the_incident_queue(policy: Policy) -> None:
