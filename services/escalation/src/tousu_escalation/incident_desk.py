@@ -128,7 +128,7 @@ class IncidentDesk:
             if _grew(target.view, bigger) and not await self._grow(target, bigger, analysis=analysis, now=now):
                 continue
             for view in plan.merged:
-                await self._fold(by_id[view.incident_id], into=bigger, analysis=analysis, now=now)
+                await self._close(by_id[view.incident_id], merged_into=bigger, analysis=analysis, now=now)
             return bigger
         raise ConcurrentChange(f"wave of complaint {analysis.complaint_id} kept changing")
 
@@ -182,24 +182,6 @@ class IncidentDesk:
         self._wake()
         return True
 
-    async def _fold(
-        self, stored: StoredIncident, *, into: IncidentView, analysis: ComplaintAnalyzed, now: datetime
-    ) -> None:
-        """An incident opened on a part of a wave whose members are now in `into`: closed as merged."""
-        event = events.incident(
-            stored.view,
-            opened=False,
-            complaint_id=analysis.complaint_id,
-            customer_key=analysis.customer_key,
-            now=now,
-            status="closed",
-            tag=f"merged:{into.incident_id}",
-        )
-        if await self._incidents.close(stored=stored, event=event, now=now, merged_into=into.incident_id):
-            self._wake()
-            if stored.status == "open":
-                self._metrics.incidents_open.labels(stored.view.kind).dec()
-
     async def _open(
         self, kind: IncidentKind, *, analysis: ComplaintAnalyzed, cluster: Cluster, keys: list[str], now: datetime
     ) -> Placement | None:
@@ -232,8 +214,18 @@ class IncidentDesk:
         self._wake()
         return Placement(view=bigger, reroute_members=False)
 
-    async def _close(self, stored: StoredIncident, *, analysis: ComplaintAnalyzed, now: datetime) -> None:
-        """A stale wave takes no more members: closed, with `incident.updated` (status closed)."""
+    async def _close(
+        self,
+        stored: StoredIncident,
+        *,
+        analysis: ComplaintAnalyzed,
+        now: datetime,
+        merged_into: IncidentView | None = None,
+    ) -> None:
+        """A stale wave takes no more members: closed, with `incident.updated` (status closed).
+
+        With `merged_into`: an incident opened on a part of a wave whose members are now in that one (folded).
+        """
         event = events.incident(
             stored.view,
             opened=False,
@@ -241,10 +233,13 @@ class IncidentDesk:
             customer_key=analysis.customer_key,
             now=now,
             status="closed",
+            tag=f"merged:{merged_into.incident_id}" if merged_into else None,
         )
-        if await self._incidents.close(stored=stored, event=event, now=now):
+        into = merged_into.incident_id if merged_into else None
+        if await self._incidents.close(stored=stored, event=event, now=now, merged_into=into):
             self._wake()
-            self._metrics.incidents_open.labels(stored.view.kind).dec()
+            if stored.status == "open":
+                self._metrics.incidents_open.labels(stored.view.kind).dec()
 
     def _page(
         self,
