@@ -266,18 +266,17 @@ def first_routing(record: Record) -> bool:
     return int(json.loads(record.value or b"{}").get("cycle", 1)) == 1
 
 
-def routings(records: list[Record], ids: set[str]) -> dict[tuple[str, str | None, str | None], Counter[str]]:
-    """(complaint id, incident id or None, level) → Counter of ce_id of first-cycle `complaint.routed` records.
+def routings(records: list[Record], ids: set[str]) -> dict[tuple[str, str | None], Counter[str]]:
+    """(complaint id, incident id or None) → Counter of ce_id of first-cycle `complaint.routed` records.
 
-    A complaint is routed once on its analysis and may legitimately be re-routed once per incident and level
-    it joins (the re-route carries the incident id; a wave turning major is the `major` level, domain §5);
-    anything else under one key is a double-counted routing.
+    A complaint is routed once on its analysis and may legitimately be re-routed once per incident it joins
+    (the re-route carries the incident id); anything else under one key is a double-counted routing.
     """
-    found: dict[tuple[str, str | None, str | None], Counter[str]] = defaultdict(Counter)
+    found: dict[tuple[str, str | None], Counter[str]] = defaultdict(Counter)
     for r in records:
         if r.headers.get("ce_type") == "complaint.routed" and r.headers.get("ce_subject") in ids and first_routing(r):
-            data = json.loads(r.value or b"{}")
-            found[(r.headers["ce_subject"], data.get("incident_id"), data.get("level"))][r.headers["ce_id"]] += 1
+            incident = json.loads(r.value or b"{}").get("incident_id")
+            found[(r.headers["ce_subject"], incident)][r.headers["ce_id"]] += 1
     return found
 
 
@@ -315,7 +314,7 @@ def assert_exactly_once(pipe: Pipeline, ids: list[str]) -> dict[str, int]:
         )
         report[f"{event_type} redeliveries"] = sum(sum(c.values()) - 1 for c in found.values())
     found_routed = routings(read_topic(pipe, "escalation", "complaint.routed", wanted), wanted)
-    assert {key[0] for key in found_routed} == wanted, "complaints without a complaint.routed"
+    assert {cid for cid, _ in found_routed} == wanted, "complaints without a complaint.routed"
     multi_r = {k: c for k, c in found_routed.items() if len(c) != 1}
     assert not multi_r, f"complaint.routed: {len(multi_r)} double routings: {list(multi_r.items())[:3]}"
     report["complaint.routed redeliveries"] = sum(sum(c.values()) - 1 for c in found_routed.values())

@@ -37,15 +37,3 @@ def test_a_member_that_moved_on_is_not_routed_back_into_an_incident_it_left() ->
 
 def test_an_unrouted_stub_never_joins() -> None:
     assert not Case(complaint_id="C-2", customer_key="k").may_join("INC-A")
-
-
-def test_the_major_level_is_a_second_and_last_routing_into_the_same_incident() -> None:
-    case = routed_case(None)
-    joined = case.model_copy(update={"routing": case.routing.model_copy(update={"incident_id": "INC-A"})}).joined(  # type: ignore[union-attr]
-        "INC-A"
-    )
-    assert not joined.may_join("INC-A")
-    assert joined.may_join("INC-A", major=True)
-    major = joined.joined("INC-A", major=True)
-    assert major.joined_incidents == ["INC-A", "INC-A:major"]
-    assert not major.may_join("INC-A", major=True), "a redelivery re-routes nothing"

@@ -27,24 +27,20 @@ from tousu_analysis.domain import (
 )
 from tousu_analysis.domain.profile import primary_label
 from tousu_escalation.domain.incidents import (
-    Cluster,
     IncidentRules,
     IncidentView,
     Neighbour,
-    Wave,
-    absorbed,
     biggest_cluster,
+    cluster_customers,
     cluster_keys,
     decide,
-    founded,
     grown,
+    incident_to_join,
     join_routing,
     opened,
-    plan_wave,
-    waves_of,
 )
 from tousu_escalation.domain.policy import Policy, load_policy
-from tousu_escalation.domain.routing import Routing, RoutingContext, head_count, route
+from tousu_escalation.domain.routing import Routing, RoutingContext, route
 from tousu_intake.domain.keys import customer_key
 from tousu_intake.records import received_event
 from tousu_intake.schemas import ComplaintCreate
@@ -132,9 +128,8 @@ class Report(BaseModel):
 class _Incidents:
     """In-memory stand-in for escalation's stores: routed complaints' cluster keys and the incidents.
 
-    Every decision is escalation's own pure function (`waves_of`, `plan_wave`, `founded`, `absorbed` for
-    group waves; `decide`, `opened`, `grown` for public-opinion incidents; `join_routing`): the same code
-    path as the service on arrival, only the storage differs.
+    Every decision is escalation's own pure function (`biggest_cluster`, `incident_to_join`, `decide`,
+    `opened`, `grown`, `join_routing`): the same code path as the service, only the storage differs.
     """
 
     policy: Policy
@@ -143,58 +138,25 @@ class _Incidents:
     incidents: dict[str, IncidentView] = field(default_factory=dict)
 
     def route(self, analysis: ComplaintAnalyzed, *, now: datetime) -> Routing:
-        """Route one analysed complaint as the escalation service does on arrival, and remember it."""
+        """Route one analysed complaint as the escalation service does, and remember it."""
         keys = cluster_keys(analysis.matter)
-        me = Neighbour(
-            complaint_id=analysis.complaint_id,
-            customer_key=analysis.customer_key,
-            keys=keys,
-            received_at=analysis.received_at,
-            head_count=max(head_count(analysis), 1),
-        )
-        neighbours = [n for n in self.routed if set(n.keys) & set(keys)]
-        found = waves_of(me, neighbours=neighbours, rules=self.rules)
-        wave = self._settle(found[0], analysis=analysis, now=now) if found else None
+        at, window = analysis.received_at, self.rules.window
+        neighbours = [n for n in self.routed if set(n.keys) & set(keys) and at - window <= n.received_at <= at + window]
         cluster = biggest_cluster(
             keys=keys,
-            customer_key=me.customer_key,
-            complaint_id=me.complaint_id,
-            received_at=me.received_at,
+            customer_key=analysis.customer_key,
+            complaint_id=analysis.complaint_id,
+            received_at=at,
             neighbours=neighbours,
-            window=self.rules.window,
+            window=window,
         )
-        customers = len({me.customer_key, *wave.customers}) if wave else cluster.customers
-        context = RoutingContext(cluster_customers_7d=customers, incident_id=wave.incident_id if wave else None)
+        found = sorted((i for i in self.incidents.values() if i.key in keys), key=lambda i: i.opened_at)
+        wave = incident_to_join(found, route=None, keys=keys, received_at=at, rules=self.rules)
+        context = RoutingContext(
+            cluster_customers_7d=cluster_customers(cluster=cluster, wave=wave, customer_key=analysis.customer_key),
+            incident_id=wave.incident_id if wave else None,
+        )
         routing = route(analysis=analysis, context=context, policy=self.policy, now=now)
-        placed = wave
-        if routing.route == "public_opinion":
-            placed = self._opinion(analysis, routing=routing, cluster=cluster, keys=keys, now=now) or wave
-        if placed is not None:
-            routing = join_routing(routing=routing, incident=placed, policy=self.policy, now=now)
-        self.routed.append(me)
-        for later in found[1:]:
-            self._settle(later, analysis=analysis, now=now)
-        return routing
-
-    def _settle(self, wave: Wave, *, analysis: ComplaintAnalyzed, now: datetime) -> IncidentView:
-        plan = plan_wave(wave, incidents=list(self.incidents.values()))
-        if plan.target is None:
-            view = founded(wave, analysis=analysis, policy=self.policy, rules=self.rules, now=now)
-        else:
-            view = absorbed(plan.target, wave=wave, merged=plan.merged, rules=self.rules)
-            for merged in plan.merged:
-                del self.incidents[merged.incident_id]
-        self.incidents[view.incident_id] = view
-        return view
-
-    def _opinion(
-        self, analysis: ComplaintAnalyzed, *, routing: Routing, cluster: Cluster, keys: list[str], now: datetime
-    ) -> IncidentView | None:
-        found = sorted(
-            (i for i in self.incidents.values() if i.kind == "public_opinion" and i.key in keys),
-            key=lambda i: i.opened_at,
-        )
-        at = analysis.received_at
         decision = decide(
             incidents=found, routing=routing, cluster=cluster, keys=keys, received_at=at, rules=self.rules
         )
@@ -215,7 +177,11 @@ class _Incidents:
             )
         if placed is not None:
             self.incidents[placed.incident_id] = placed
-        return placed
+            routing = join_routing(routing=routing, incident=placed, policy=self.policy, now=now)
+        self.routed.append(
+            Neighbour(complaint_id=analysis.complaint_id, customer_key=analysis.customer_key, keys=keys, received_at=at)
+        )
+        return routing
 
 
 @dataclass

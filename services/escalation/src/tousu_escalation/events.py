@@ -98,7 +98,6 @@ def incident(
     customer_key: str,
     now: datetime,
     status: Literal["open", "closed"] = "open",
-    tag: str | None = None,
 ) -> Envelope[EventData]:
     """`incident.opened` or `incident.updated` (growth, or status closed) with the member count and growth per day."""
     fields = {
@@ -122,6 +121,4 @@ def incident(
     }
     data: EventData = IncidentOpened(**fields) if opened else IncidentUpdated(**fields)
     ids = (view.incident_id, complaint_id) if status == "open" else (view.incident_id, status)  # closes once
-    if tag is not None:  # a wave growing by several members at once, or folded into another incident
-        ids = (view.incident_id, tag)
     return wrap(data, id_parts=ids, time=now)

@@ -15,17 +15,16 @@ from tousu_escalation.domain.incidents import (
     Cluster,
     IncidentRules,
     IncidentView,
-    Neighbour,
     biggest_cluster,
+    cluster_customers,
     cluster_keys,
+    incident_to_join,
     join_routing,
-    needs_wider_read,
-    waves_of,
 )
 from tousu_escalation.domain.pages import Page, PageRules
 from tousu_escalation.domain.policy import Policy
-from tousu_escalation.domain.routing import Routing, RoutingContext, head_count, route
-from tousu_escalation.incident_desk import ATTEMPTS, IncidentDesk
+from tousu_escalation.domain.routing import Routing, RoutingContext, route
+from tousu_escalation.incident_desk import ATTEMPTS, IncidentDesk, Placement
 from tousu_escalation.metrics import EscalationMetrics
 from tousu_escalation.planner import Planner
 from tousu_shared.calendar import add_working_days
@@ -70,91 +69,52 @@ class EscalationService:
         self._p, self._metrics, self._paging, self._wake, self._now = policies, metrics, paging, wake, now
 
     async def on_analyzed(self, *, event_id: str, analysis: ComplaintAnalyzed) -> None:
-        """Route a newly analysed complaint (a re-analysis of a routed one changes nothing).
-
-        Group waves are order-free (domain §5): the complaint is routed with the wave it sees, its case is
-        written, then its neighbours are read again and every wave holding it is settled — so whichever of
-        two concurrent members writes last sees both, and the incident ends with every member of the wave.
-        """
+        """Route a newly analysed complaint (a re-analysis of a routed one changes nothing)."""
         stored = await self._cases.get(analysis.complaint_id)
         if stored is not None and (event_id in stored.applied or stored.case.routing is not None):
-            await self._settle(stored.case)
+            await self._resume_reroute(stored.case)
             return
         now = self._now()
         keys = cluster_keys(analysis.matter)
-        me = _member(analysis, keys=keys)
-        neighbours = await self._neighbourhood(me)
-        found = waves_of(me, neighbours=neighbours, rules=self._p.rules)
-        wave = await self._desk.settle_wave(wave=found[0], analysis=analysis, now=now) if found else None
-        cluster = self._cluster(me, neighbours=neighbours)
+        cluster = await self._cluster(analysis=analysis, keys=keys)
+        found = await self._incidents.find_open(keys=keys)
+        wave = incident_to_join(
+            [s.view for s in found], route=None, keys=keys, received_at=analysis.received_at, rules=self._p.rules
+        )
         routing = self._route(analysis=analysis, cluster=cluster, wave=wave, now=now)
-        placement = None
-        if routing.route == "public_opinion":
-            opinion = await self._desk.find_opinion(keys=keys)
-            placement = await self._desk.place(
-                analysis=analysis, routing=routing, cluster=cluster, keys=keys, found=opinion, now=now
-            )
-        joined = placement.view if placement is not None else wave
-        if joined is not None:
-            routing = join_routing(routing=routing, incident=joined, policy=self._p.policy, now=now)
+        placement = await self._desk.place(
+            analysis=analysis, routing=routing, cluster=cluster, keys=keys, found=found, now=now
+        )
+        if placement is not None:
+            routing = join_routing(routing=routing, incident=placement.view, policy=self._p.policy, now=now)
         case = await self._new_case(analysis=analysis, routing=routing, keys=keys, cluster=cluster, stub=stored)
-        case = case.joined(joined.incident_id if joined else None, major=joined is not None and joined.major)
         case, early = self._planner.routed(case, pending=self._planner.pending(stored.case) if stored else [], now=now)
         if await self._store(stored=stored, case=case, event_id=event_id, now=now):
             self._announce(case)
             self._planner.count(early)
-        if placement is not None and placement.reroute_members:
-            await self._desk.reroute_members(view=placement.view, skip=analysis.complaint_id, now=now)
-        await self._settle(case)
+        await self._finish_incident(placement=placement, complaint_id=analysis.complaint_id, now=now)
 
-    async def _neighbourhood(self, me: Neighbour) -> list[Neighbour]:
-        """Complaints sharing a key within the window of `me`, read wider while a wave reaches the read's edge."""
+    async def _cluster(self, *, analysis: ComplaintAnalyzed, keys: list[str]) -> Cluster:
         window = self._p.rules.window
-        since, until = me.received_at - window, me.received_at + window
-        neighbours: list[Neighbour] = []
-        for _ in range(ATTEMPTS):
-            neighbours = await self._cases.neighbours(keys=me.keys, since=since, until=until)
-            found = waves_of(me, neighbours=neighbours, rules=self._p.rules)
-            wider = [w for w in found if needs_wider_read(w, since=since, until=until, rules=self._p.rules)]
-            if not wider:
-                break
-            since = min([since, *(w.first_at - window for w in wider)])
-            until = max([until, *(w.last_at + window for w in wider)])
-        return neighbours
-
-    def _cluster(self, me: Neighbour, *, neighbours: list[Neighbour]) -> Cluster:
-        return biggest_cluster(
-            keys=me.keys,
-            customer_key=me.customer_key,
-            complaint_id=me.complaint_id,
-            received_at=me.received_at,
-            neighbours=neighbours,
-            window=self._p.rules.window,
+        neighbours = await self._cases.neighbours(
+            keys=keys, since=analysis.received_at - window, until=analysis.received_at + window
         )
-
-    async def _settle(self, case: Case) -> None:
-        """After the case is written: every wave holding it, as the neighbours now stand, takes all its members.
-
-        Also what a replay does: it finishes re-routing members that a crash may have left undone.
-        """
-        if case.analysis is None or case.routing is None:
-            return
-        now = self._now()
-        me = _member(case.analysis, keys=case.cluster_keys)
-        neighbours = await self._neighbourhood(me)
-        for wave in waves_of(me, neighbours=neighbours, rules=self._p.rules):
-            view = await self._desk.settle_wave(wave=wave, analysis=case.analysis, now=now)
-            await self._desk.reroute_members(view=view, now=now)
-        incident_id = case.routing.incident_id
-        stored = await self._incidents.get(incident_id) if incident_id else None
-        if stored is not None and stored.view.kind == "public_opinion":
-            await self._desk.reroute_members(view=stored.view, skip=case.complaint_id, now=now)
+        return biggest_cluster(
+            keys=keys,
+            customer_key=analysis.customer_key,
+            complaint_id=analysis.complaint_id,
+            received_at=analysis.received_at,
+            neighbours=neighbours,
+            window=window,
+        )
 
     def _route(
         self, *, analysis: ComplaintAnalyzed, cluster: Cluster, wave: IncidentView | None, now: datetime
     ) -> Routing:
-        customers = len({analysis.customer_key, *wave.customers}) if wave else cluster.customers
-        context = RoutingContext(cluster_customers_7d=customers, incident_id=wave.incident_id if wave else None)
+        context = RoutingContext(
+            cluster_customers_7d=cluster_customers(cluster=cluster, wave=wave, customer_key=analysis.customer_key),
+            incident_id=wave.incident_id if wave else None,
+        )
         return route(analysis=analysis, context=context, policy=self._p.policy, now=now, add_days=self._p.add_days)
 
     async def _new_case(
@@ -267,13 +227,13 @@ class EscalationService:
         self._wake()
         self._metrics.count_routed(route=case.routing.route, tier=case.routing.tier)
 
+    async def _finish_incident(self, *, placement: Placement | None, complaint_id: str, now: datetime) -> None:
+        if placement is not None and placement.reroute_members:
+            await self._desk.reroute_members(view=placement.view, skip=complaint_id, now=now)
 
-def _member(analysis: ComplaintAnalyzed, *, keys: list[str]) -> Neighbour:
-    """The complaint as its neighbours see it."""
-    return Neighbour(
-        complaint_id=analysis.complaint_id,
-        customer_key=analysis.customer_key,
-        keys=keys,
-        received_at=analysis.received_at,
-        head_count=max(head_count(analysis), 1),
-    )
+    async def _resume_reroute(self, case: Case) -> None:
+        """A replay of a routed complaint finishes re-routing its incident's members (no-op when done)."""
+        incident_id = case.routing.incident_id if case.routing else None
+        stored = await self._incidents.get(incident_id) if incident_id else None
+        if stored is not None:
+            await self._desk.reroute_members(view=stored.view, skip=case.complaint_id, now=self._now())

@@ -103,16 +103,13 @@ class CaseRepository(CaseDocuments):
         if not keys:
             return []
         query = {"cluster_keys": {"$in": keys}, "received_at": {"$gte": since, "$lte": until}}
-        fields = {"customer_key": 1, "cluster_keys": 1, "received_at": 1}
-        heads = {"analysis.complainant_count": 1, "analysis.participants_estimate": 1}
-        docs = await self._coll.find(query, fields | heads).to_list()
+        docs = await self._coll.find(query, {"customer_key": 1, "cluster_keys": 1, "received_at": 1}).to_list()
         return [
             Neighbour(
                 complaint_id=d["_id"],
                 customer_key=d["customer_key"],
                 keys=d["cluster_keys"],
                 received_at=d["received_at"],
-                head_count=_head_count(d.get("analysis") or {}),
             )
             for d in docs
         ]
@@ -172,11 +169,6 @@ class CaseRepository(CaseDocuments):
         ]
         rows = await (await self._coll.aggregate(pipeline)).to_list()
         return {(r["_id"]["route"], int(r["_id"]["step"])): int(r["n"]) for r in rows}
-
-
-def _head_count(analysis: Document) -> int:
-    """People in a stored complaint, as `routing.head_count` counts them."""
-    return max(int(analysis.get("complainant_count") or 1), int(analysis.get("participants_estimate") or 0), 1)
 
 
 def _stored(doc: Document) -> Stored:

@@ -30,7 +30,6 @@ class StoredIncident:
 
     view: IncidentView
     rev: int
-    status: str = "open"
 
 
 class IncidentRepository:
@@ -52,9 +51,6 @@ class IncidentRepository:
             partialFilterExpression={"status": "open"},
         )
         await self._coll.create_index([("status", ASCENDING), ("kind", ASCENDING)], name="status_kind")
-        await self._coll.create_index(
-            [("kind", ASCENDING), ("key", ASCENDING), ("complaint_ids", ASCENDING)], name="kind_key_members"
-        )
 
     async def get(self, incident_id: str) -> StoredIncident | None:
         """One incident by id."""
@@ -69,34 +65,14 @@ class IncidentRepository:
         docs = await self._coll.find(query, {"outbox": 0}, sort=[("opened_at", ASCENDING)]).to_list()
         return [_stored(doc) for doc in docs]
 
-    async def find_wave(self, *, key: str, complaint_ids: list[str]) -> list[StoredIncident]:
-        """The group incidents of a key holding any of these complaints, open or closed (not folded into another)."""
-        query = {"kind": "group", "key": key, "complaint_ids": {"$in": complaint_ids}, "status": {"$ne": "merged"}}
-        docs = await self._coll.find(query, {"outbox": 0}, sort=[("opened_at", ASCENDING)]).to_list()
-        return [_stored(doc) for doc in docs]
-
-    async def open_group(self, *, key: str) -> StoredIncident | None:
-        """The open group incident of a key (the latest wave by `received_at`), if any."""
-        doc = await self._coll.find_one({"kind": "group", "key": key, "status": "open"}, {"outbox": 0})
-        return _stored(doc) if doc else None
-
     async def open(
-        self,
-        *,
-        view: IncidentView,
-        event: Envelope[EventData],
-        now: datetime,
-        pages: Sequence[Page] = (),
-        status: str = "open",
+        self, *, view: IncidentView, event: Envelope[EventData], now: datetime, pages: Sequence[Page] = ()
     ) -> bool:
-        """Insert a new incident with its `incident.opened` (and page); False when it (or a twin for the key) exists.
-
-        `status="closed"` stores an older wave of a key whose newer wave is the open one.
-        """
+        """Insert a new incident with its `incident.opened` (and page); False when it (or a twin for the key) exists."""
         doc = {
             "_id": view.incident_id,
             **view.model_dump(exclude={"incident_id"}),
-            "status": status,
+            "status": "open",
             "rev": 1,
             "updated_at": now,
             **outbox_fields([event], topics=self._topics, now=now),
@@ -127,20 +103,13 @@ class IncidentRepository:
         )
         return result.modified_count == 1
 
-    async def close(
-        self, *, stored: StoredIncident, event: Envelope[EventData], now: datetime, merged_into: str | None = None
-    ) -> bool:
-        """Mark an incident closed with its `incident.updated`; False when it changed meanwhile.
-
-        With `merged_into` it was a part of another incident's wave (status `merged`, members moved there);
-        the event still says `closed` (the contract's statuses).
-        """
+    async def close(self, *, stored: StoredIncident, event: Envelope[EventData], now: datetime) -> bool:
+        """Mark a stale incident closed with its `incident.updated`; False when it changed meanwhile."""
         push = outbox_push([event], topics=self._topics, now=now)
-        status = {"status": "merged", "merged_into": merged_into} if merged_into else {"status": "closed"}
         result = await self._coll.update_one(
-            {"_id": stored.view.incident_id, "rev": stored.rev, "status": {"$ne": "merged"}},
+            {"_id": stored.view.incident_id, "rev": stored.rev, "status": "open"},
             {
-                "$set": status | {"closed_at": now, "updated_at": now} | push["$set"],
+                "$set": {"status": "closed", "closed_at": now, "updated_at": now} | push["$set"],
                 "$inc": {"rev": 1},
                 "$push": push["$push"],
                 "$min": push["$min"],
@@ -158,4 +127,4 @@ class IncidentRepository:
 
 def _stored(doc: Document) -> StoredIncident:
     view = IncidentView.model_validate({"incident_id": doc["_id"], **{k: doc[k] for k in VIEW_FIELDS if k in doc}})
-    return StoredIncident(view=view, rev=int(doc.get("rev", 0)), status=str(doc.get("status", "open")))
+    return StoredIncident(view=view, rev=int(doc.get("rev", 0)))

@@ -51,24 +51,15 @@ class Case(BaseModel):
         "overlapping incidents cannot pass a member back and forth.",
     )
 
-    def may_join(self, incident_id: str, *, major: bool = False) -> bool:
-        """Whether re-routing into `incident_id` is due: routed, and never routed into it (at this level) before.
+    def may_join(self, incident_id: str) -> bool:
+        """Whether re-routing into `incident_id` is due: routed, and never routed into it before."""
+        return self.routing is not None and incident_id not in {self.routing.incident_id, *self.joined_incidents}
 
-        The level is recorded as `<incident_id>:major`: an incident turning major re-routes a member once more.
-        """
-        if self.routing is None:
-            return False
-        if major:
-            return f"{incident_id}:major" not in self.joined_incidents
-        return incident_id not in {self.routing.incident_id, *self.joined_incidents}
-
-    def joined(self, incident_id: str | None, *, major: bool = False) -> Case:
-        """The case with `incident_id` (and its major level) noted as joined (unchanged when None or noted)."""
-        if incident_id is None:
+    def joined(self, incident_id: str | None) -> Case:
+        """The case with `incident_id` noted as joined (unchanged when None or already noted)."""
+        if incident_id is None or incident_id in self.joined_incidents:
             return self
-        tokens = [incident_id, f"{incident_id}:major"] if major else [incident_id]
-        new = [t for t in tokens if t not in self.joined_incidents]
-        return self.model_copy(update={"joined_incidents": [*self.joined_incidents, *new]}) if new else self
+        return self.model_copy(update={"joined_incidents": [*self.joined_incidents, incident_id]})
 
     def clock(self, kind: ClockKind) -> clk.Clock | None:
         """The clock of a kind, if running in this cycle."""

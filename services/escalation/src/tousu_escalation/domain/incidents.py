@@ -37,24 +37,6 @@ class Neighbour(Frozen):
     customer_key: str
     keys: list[str]
     received_at: datetime
-    head_count: int = Field(
-        default=1, ge=1, description="People in the complaint (a collective complaint counts more)."
-    )
-
-
-class Wave(Frozen):
-    """The group wave of one matter key: the union of the qualifying windows that chain together.
-
-    A window [s, s + window] qualifies when it holds `group_threshold` distinct customers of the key (or a
-    collective complaint of that many people). Two qualifying windows sharing a complaint are one wave.
-    Computed from `received_at` only, so every arrival order of the same complaints gives the same waves.
-    """
-
-    key: str
-    complaint_ids: list[str]
-    customer_keys: list[str]
-    first_at: datetime
-    last_at: datetime
 
 
 class Cluster(Frozen):
@@ -138,115 +120,6 @@ def biggest_cluster(
     return best
 
 
-def _qualifies(members: list[Neighbour], *, rules: IncidentRules) -> bool:
-    customers = {n.customer_key for n in members}
-    return len(customers) >= rules.group_threshold or max(n.head_count for n in members) >= rules.group_threshold
-
-
-def waves(*, key: str, members: list[Neighbour], rules: IncidentRules) -> list[Wave]:
-    """Every wave of `key` among `members`, earliest first (domain §5: order-free, by `received_at`).
-
-    A qualifying window can always be moved to start at its first member without losing one, so only
-    windows starting at a member are tried; their member ranges are merged where they share a member.
-    """
-    sharing = sorted((n for n in members if key in n.keys), key=lambda n: (n.received_at, n.complaint_id))
-    spans: list[tuple[int, int]] = []
-    end = 0
-    for start, first in enumerate(sharing):
-        end = max(end, start)
-        while end + 1 < len(sharing) and sharing[end + 1].received_at <= first.received_at + rules.window:
-            end += 1
-        if _qualifies(sharing[start : end + 1], rules=rules):
-            if spans and start <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-            else:
-                spans.append((start, end))
-    return [_wave(key, sharing[a : b + 1]) for a, b in spans]
-
-
-def _wave(key: str, inside: list[Neighbour]) -> Wave:
-    return Wave(
-        key=key,
-        complaint_ids=sorted({n.complaint_id for n in inside}),
-        customer_keys=sorted({n.customer_key for n in inside}),
-        first_at=inside[0].received_at,
-        last_at=inside[-1].received_at,
-    )
-
-
-def waves_of(me: Neighbour, *, neighbours: list[Neighbour], rules: IncidentRules) -> list[Wave]:
-    """The waves holding the complaint `me`, one per key of its matter (matter key first, then text bands)."""
-    members = [me, *(n for n in neighbours if n.complaint_id != me.complaint_id)]
-    found = []
-    for key in sorted(me.keys):
-        found += [w for w in waves(key=key, members=members, rules=rules) if me.complaint_id in w.complaint_ids]
-    return found
-
-
-def needs_wider_read(wave: Wave, *, since: datetime, until: datetime, rules: IncidentRules) -> bool:
-    """Whether members outside [since, until] could still chain to the wave (read a wider range then)."""
-    return wave.first_at - rules.window < since or wave.last_at + rules.window > until
-
-
-class WavePlan(Frozen):
-    """What a wave does with the group incidents that share a member with it."""
-
-    target: IncidentView | None = Field(default=None, description="The incident the wave grows; None: open one.")
-    merged: list[IncidentView] = Field(
-        default_factory=list, description="Other incidents of the same wave (opened on partial views): folded in."
-    )
-
-
-def plan_wave(wave: Wave, *, incidents: list[IncidentView]) -> WavePlan:
-    """Grow the oldest group incident of the wave's key that shares a member; fold the others into it.
-
-    Never an incident of another key (another matter): the incidents are filtered by key and membership.
-    """
-    ids = set(wave.complaint_ids)
-    mine = sorted(
-        (i for i in incidents if i.kind == "group" and i.key == wave.key and ids & set(i.complaint_ids)),
-        key=lambda i: (i.opened_at, i.incident_id),
-    )
-    if not mine:
-        return WavePlan()
-    return WavePlan(target=mine[0], merged=mine[1:])
-
-
-def absorbed(view: IncidentView, *, wave: Wave, merged: list[IncidentView], rules: IncidentRules) -> IncidentView:
-    """The incident holding every member of the wave and of the incidents folded into it."""
-    customers = sorted({*view.customers, *wave.customer_keys, *(c for m in merged for c in m.customers)})
-    ids = sorted({*view.complaint_ids, *wave.complaint_ids, *(c for m in merged for c in m.complaint_ids)})
-    latest = max(view.latest_at, wave.last_at, *(m.latest_at for m in merged))
-    return view.model_copy(
-        update={
-            "customers": customers,
-            "complaint_ids": ids,
-            "major": view.major or len(customers) >= rules.major_threshold,
-            "last_member_at": latest,
-        }
-    )
-
-
-def founded(
-    wave: Wave, *, analysis: ComplaintAnalyzed, policy: Policy, rules: IncidentRules, now: datetime
-) -> IncidentView:
-    """A new group incident on the wave (its id: the key and the wave's earliest member as this view sees it)."""
-    return IncidentView(
-        incident_id=incident_id(kind="group", key=wave.key, founder=wave.complaint_ids[0]),
-        kind="group",
-        queue=incident_queue("group", policy),
-        key=wave.key,
-        customers=wave.customer_keys,
-        complaint_ids=wave.complaint_ids,
-        major=len(wave.customer_keys) >= rules.major_threshold,
-        opening_count=len(wave.customer_keys),
-        opened_at=now,
-        product_type=analysis.matter.product_type,
-        cause=analysis.matter.cause,
-        last_member_at=wave.last_at,
-    )
-
-
 def incident_kind(*, routing: Routing, cluster: Cluster, rules: IncidentRules) -> IncidentKind | None:
     """The kind of incident a complaint opens when no incident exists yet, or None."""
     if routing.route in INCIDENT_ROUTES:
@@ -303,8 +176,6 @@ def decide(
     """Join the wave the complaint belongs to, else open an incident of the kind its route calls for.
 
     Incidents with no member within the window before `received_at` are closed and never joined.
-    The service uses it for public-opinion incidents only: group waves are order-free (`waves`,
-    `plan_wave`), never slid along their latest member nor closed by an arriving complaint.
     """
     stale = [i for i in incidents if is_stale(i, at=received_at, rules=rules)]
     live = [i for i in incidents if i not in stale]
@@ -336,7 +207,7 @@ def opened(
     ids, customers = (cluster.complaint_ids, cluster.customer_keys) if group else ([cid], [ck])
     latest = max(analysis.received_at, cluster.latest_at or analysis.received_at) if group else analysis.received_at
     return IncidentView(
-        incident_id=incident_id(kind=kind, key=key, founder=cid),
+        incident_id=incident_id(key=key, founder=cid),
         kind=kind,
         queue=incident_queue(kind, policy),
         key=key,
@@ -364,13 +235,9 @@ def grown(view: IncidentView, *, analysis: ComplaintAnalyzed, rules: IncidentRul
     )
 
 
-def incident_id(*, kind: IncidentKind, key: str, founder: str) -> str:
-    """Deterministic id: a redelivered founding event maps to the same incident.
-
-    The kind is part of it: one complaint can found a public-opinion incident and, as the earliest member,
-    the group wave of the same matter key; with one id the second insert would fail for ever.
-    """
-    return "INC-" + hashlib.sha256(f"{kind}\n{key}\n{founder}".encode()).hexdigest()[:16].upper()
+def incident_id(*, key: str, founder: str) -> str:
+    """Deterministic id: a redelivered founding event maps to the same incident."""
+    return "INC-" + hashlib.sha256(f"{key}\n{founder}".encode()).hexdigest()[:16].upper()
 
 
 def growth_per_day(*, members: int, opening_count: int, opened_at: datetime, now: datetime) -> float:
@@ -390,32 +257,12 @@ def outranks(*, route: str, incident_route: str, policy: Policy) -> bool:
     return order.index(route) < order.index(incident_route) if route in order and incident_route in order else False
 
 
-def incident_level(incident: IncidentView, *, policy: Policy) -> str | None:
-    """The level the policy gives the incident's route for its size (group: `major` from 20, `wave` from 5).
-
-    Every member gets it, whether routed into the incident directly or re-routed, so the level depends
-    on the incident alone; None when no level of the route counts customers (public opinion's red/orange).
-    """
-    rule = next((r for r in policy.routes if r.name == incident.kind), None)
-    customers = len(incident.customers)
-    if incident.major and rule is not None and any(lv.level == "major" for lv in rule.levels):
-        return "major"
-    for lv in rule.levels if rule else []:
-        counts = [c.min_cluster_customers for c in lv.when if c.min_cluster_customers is not None]
-        if counts and customers >= min(counts):
-            return lv.level
-    return None
-
-
 def join_routing(
     *, routing: Routing, incident: IncidentView, policy: Policy, now: datetime, reroute: bool = False
 ) -> Routing:
     """A member of an incident is handled by the incident's queue, unless its own route outranks it."""
     incident_route = incident.kind
-    level = incident_level(incident, policy=policy) or routing.level
-    if routing.route == incident_route:
-        return routing.model_copy(update={"incident_id": incident.incident_id, "level": level})
-    if outranks(route=routing.route, incident_route=incident_route, policy=policy):
+    if routing.route == incident_route or outranks(route=routing.route, incident_route=incident_route, policy=policy):
         return routing.model_copy(update={"incident_id": incident.incident_id})
     flags = [f for f in [routing.route, *routing.flags] if f != incident_route]
     reason = f"joined incident {incident.incident_id} ({incident.kind}, {len(incident.customers)} customers)"
@@ -423,7 +270,7 @@ def join_routing(
         update={
             "route": incident_route,
             "queue": incident.queue,
-            "level": level,
+            "level": "major" if incident.major else routing.level,
             "flags": list(dict.fromkeys(flags)),
             "reasons": [*routing.reasons, reason, f"queue {incident.queue}"],
             "incident_id": incident.incident_id,
